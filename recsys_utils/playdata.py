@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,7 +89,7 @@ class ParseReport:
     def summary(self) -> str:
         """A few lines of plain text saying what was read, kept and skipped."""
         lines = [
-            f"{self.source}: {self.rows_read:,} rows read, {self.rows_kept:,} kept, "
+            f"{os.path.basename(self.source)}: {self.rows_read:,} rows read, {self.rows_kept:,} kept, "
             f"{self.rows_dropped:,} skipped"
         ]
         for reason, count in sorted(self.dropped.items()):
@@ -213,7 +214,11 @@ class PlayData:
 
     def artist_plays(self) -> np.ndarray:
         """Total plays of each artist."""
-        return np.asarray(self.user_items.sum(axis=0)).ravel()
+        return np.asarray(self.user_items.sum(axis=0, dtype=np.float64)).ravel()
+
+    def user_plays(self) -> np.ndarray:
+        """Total plays of each user."""
+        return np.asarray(self.user_items.sum(axis=1, dtype=np.float64)).ravel()
 
     def user_artist_counts(self) -> np.ndarray:
         """Number of artists each user played."""

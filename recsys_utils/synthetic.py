@@ -74,7 +74,7 @@ def make_synthetic(
     n_alias = max(1, round(alias_fraction * n_artists))
     n_base = n_artists - n_alias
 
-    genre = rng.integers(n_genres, size=n_base)
+    genre = rng.permutation(np.arange(n_base) % n_genres)  # every genre has artists
     rank = rng.permutation(n_base) + 1.0
     weight = (rank + popularity_offset) ** -popularity_exponent
     by_genre = np.argsort(genre, kind="stable")

@@ -1,0 +1,53 @@
+"""Charts the notebooks share."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def plot_rank_frequency(counts: np.ndarray, ax: plt.Axes | None = None, *, label: str = "", xlabel: str = "rank", ylabel: str = "count") -> plt.Axes:
+    """Counts sorted from largest to smallest against their rank, on log-log axes.
+
+    A straight line on this chart is a power law: the shape of the "long tail"
+    of listening data.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    values = np.sort(np.asarray(counts).ravel())[::-1]
+    values = values[values > 0]
+    ax.loglog(np.arange(1, len(values) + 1), values, label=label or None)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="major", alpha=0.3)
+    if label:
+        ax.legend()
+    return ax
+
+
+def plot_head_share(counts: np.ndarray, ax: plt.Axes | None = None, *, label: str = "", what: str = "plays") -> plt.Axes:
+    """Share of all ``what`` that goes to the top x% of items (a Lorenz-style curve)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    values = np.sort(np.asarray(counts, dtype=float).ravel())[::-1]
+    share = np.cumsum(values) / values.sum()
+    top = np.arange(1, len(values) + 1) / len(values)
+    ax.plot(100 * top, 100 * share, label=label or None)
+    ax.set_xscale("log")
+    ax.set_xlabel("top % of artists")
+    ax.set_ylabel(f"% of all {what}")
+    ax.grid(True, alpha=0.3)
+    if label:
+        ax.legend()
+    return ax
+
+
+def quantile_table(columns: dict[str, np.ndarray], quantiles=(0.0, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)) -> pd.DataFrame:
+    """A table of quantiles (rows) of several distributions (columns), plus the mean."""
+    table = pd.DataFrame(
+        {name: np.quantile(np.asarray(values, dtype=float), quantiles) for name, values in columns.items()},
+        index=[f"{q:.0%}" if 0 < q < 1 else ("min" if q == 0 else "max") for q in quantiles],
+    )
+    table.loc["mean"] = [np.mean(values) for values in columns.values()]
+    return table
