@@ -151,8 +151,7 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
         report.drop("no user id", lines[no_user])
         report.drop("zero plays", lines[zero & ~no_user])
         block = block[~(no_user | zero)]
-        names, n_unquoted = unquote_names(block["artist"].to_numpy())
-        report.names_unquoted += n_unquoted
+        names = block["artist"].to_numpy()
         no_name = names == ""
         u = users.encode(block["user"].to_numpy())
         m = mbids.encode(block["mbid"].to_numpy())
@@ -183,8 +182,18 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
         plays = np.concatenate([plays, p0[found]])
         has_mbid = mbid_of != no_mbid
 
+    # Unquote names once per distinct name, not per line; a name that was in the file
+    # both quoted and plain becomes one artist (its rows are summed below).
+    raw_names = artists.strings()
+    names, changed = unquote_names(raw_names)
+    if changed:
+        report.names_unquoted = int(np.isin(artist_of, np.flatnonzero(names != raw_names)).sum())
+        merged_id, names = pd.factorize(names)
+        artist_of = merged_id[artist_of]
+        names = np.asarray(names, dtype=object)
+
     user_ids, user_new = _sorted_labels(users.strings())
-    artist_names, artist_new = _sorted_labels(artists.strings())
+    artist_names, artist_new = _sorted_labels(names)
     mbid_of_artist = _mode_per_group(artist_of[has_mbid], mbid_of[has_mbid], len(artist_names))
     artist_mbids = np.where(mbid_of_artist >= 0, mbid_strings[np.maximum(mbid_of_artist, 0)], "")
     artist_mbids = artist_mbids[np.argsort(artist_new)].astype(object)

@@ -168,7 +168,7 @@ def _parse_block(
         text = pd.read_csv(
             io.BytesIO(_select_lines(block, starts, newlines, good)),
             sep="\t", header=None, names=columns, usecols=[columns[j] for j in text_at],
-            dtype=str, quoting=csv.QUOTE_NONE, na_filter=False, skip_blank_lines=False,
+            dtype=object, quoting=csv.QUOTE_NONE, na_filter=False, skip_blank_lines=False,
             encoding="utf-8", engine="c",
         )
         if len(text) != len(rows):  # pragma: no cover - would be a bug in the checks above
@@ -210,7 +210,8 @@ def _parse_whole_numbers(a: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple
     """
     length = hi - lo
     ok = (length > 0) & (length <= MAX_DIGITS)
-    offsets = np.arange(MAX_DIGITS)
+    width = int(min(MAX_DIGITS, length.max(initial=0)))
+    offsets = np.arange(width)
     inside = offsets[None, :] < length[:, None]
     chars = a[np.minimum(lo[:, None] + offsets[None, :], len(a) - 1)]
     digits = chars.astype(np.int64) - ord("0")

@@ -164,3 +164,10 @@ def test_hetrec_reader_on_a_hand_made_folder(tmp_path):
     assert data.user_items.toarray().tolist() == [[13883, 5, 0], [3, 0, 0]]
     assert data.report.dropped == {"zero plays": 1, "artist id not in artists.dat": 1, "artistID not a whole number": 1}
     assert data.report.first_lines["artistID not a whole number"] == [6]  # the header is line 1
+
+
+def test_a_name_both_quoted_and_plain_is_one_artist(tmp_path):
+    data = read(write(tmp_path, f'{U1}\t\t"lee ""scratch"" perry"\t2\n{U1}\t\tlee "scratch" perry\t3\n{U2}\t\tother\t1\n'))
+    assert list(data.artist_names) == ['lee "scratch" perry', "other"]
+    assert data.user_items.toarray().tolist() == [[5.0, 0.0], [0.0, 1.0]]
+    assert data.report.names_unquoted == 1 and data.report.duplicates_merged == 1
