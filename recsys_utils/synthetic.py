@@ -33,11 +33,13 @@ def make_synthetic(
     scale: float = 0.01,
     random_state: int | np.random.Generator | None = 0,
     *,
-    n_genres: int = 20,
+    n_genres: int | None = None,
     alias_fraction: float = 0.01,
     popularity_exponent: float = 1.2,
     popularity_offset: float = 50.0,
     off_genre_share: float = 0.1,
+    n_dims: int = 8,
+    taste_sharpness: float = 6.0,
 ) -> PlayData:
     """Generate listening data; ``scale=1.0`` is the full 360K shape.
 
@@ -48,69 +50,84 @@ def make_synthetic(
         number of play counts (~17.5M at 1.0) scales with the users.
     random_state : int, Generator or None
         Seed: the same seed gives the same data.
-    n_genres : int
-        Number of genres.
+    n_genres : int, optional
+        Number of genres; by default one per ~1,500 artists, at least 8.
     alias_fraction : float
         Share of artists that are the second name of an alias pair.
     popularity_exponent, popularity_offset : float
-        The artist of popularity rank r is drawn with weight
-        ``(r + popularity_offset) ** -popularity_exponent`` within its genre.
+        The artist of popularity rank r has weight
+        ``(r + popularity_offset) ** -popularity_exponent``.
     off_genre_share : float
-        Share of a user's artists drawn from the whole catalogue rather than
-        from their genres.
+        Share of a user's artists drawn by popularity alone from the whole
+        catalogue rather than from their genres.
+    n_dims : int
+        Dimensions of the taste space shared by all genres (mood, era, ...).
+    taste_sharpness : float
+        How strongly users favour artists that match their taste.
 
     Returns
     -------
     PlayData
         ``user_items`` (users x artists) with ``truth`` set.
+
+    Notes
+    -----
+    Within a liked genre a user draws artists without replacement with
+    probability proportional to ``weight_i * exp(taste_sharpness * p_u . z_i)``
+    (Gumbel top-k), where ``z_i`` and ``p_u`` are random points of the taste
+    space. The data is thus close to a low-rank model (genres plus taste), which
+    is what matrix factorization assumes, and every artist has an audience of
+    its own: two names of one artist can be recognised by their listeners.
     """
     if not 0 < scale <= 1:
         raise ValueError(f"scale must be in (0, 1], not {scale}")
-    if n_genres < 1:
-        raise ValueError("n_genres must be at least 1")
     rng = np.random.default_rng(random_state)
     n_users = max(20, round(FULL_USERS * scale))
-    n_artists = max(2 * n_genres + 10, round(FULL_ARTISTS * scale))
+    n_artists = max(100, round(FULL_ARTISTS * scale))
+    if n_genres is None:
+        n_genres = max(8, round(n_artists / 1500))
+    if not 1 <= n_genres <= n_artists // 4:
+        raise ValueError(f"n_genres must be between 1 and {n_artists // 4} for {n_artists} artists")
     n_alias = max(1, round(alias_fraction * n_artists))
     n_base = n_artists - n_alias
 
     genre = rng.permutation(np.arange(n_base) % n_genres)  # every genre has artists
     rank = rng.permutation(n_base) + 1.0
-    weight = (rank + popularity_offset) ** -popularity_exponent
-    by_genre = np.argsort(genre, kind="stable")
-    cum_weight = np.cumsum(weight[by_genre])
-    genre_end = np.searchsorted(genre[by_genre], np.arange(n_genres), side="right")
-    genre_hi = cum_weight[genre_end - 1]
-    genre_lo = np.r_[0.0, genre_hi[:-1]]
-    genre_appeal = genre_hi - genre_lo
+    log_weight = (-popularity_exponent * np.log(rank + popularity_offset)).astype(np.float32)
+    position = _unit(rng.standard_normal((n_base, n_dims)))
+    genre_appeal = np.bincount(genre, weights=np.exp(log_weight), minlength=n_genres)
 
     n_wanted = _artists_per_user(rng, n_users)
-    slots = np.ceil(n_wanted * 1.6).astype(np.int64) + 2
-    slot_user = np.repeat(np.arange(n_users), slots)
-    liked, taste = _genre_mixtures(rng, n_users, genre_appeal)
-    # A slot's genre, drawn from its user's mixture by inverse CDF.
-    cum_taste = np.cumsum(taste, axis=1)
-    r = rng.random(len(slot_user))
-    choice = np.zeros(len(slot_user), dtype=np.int64)
-    for j in range(liked.shape[1] - 1):
-        choice += r > cum_taste[slot_user, j]
-    slot_genre = liked[slot_user, choice]
-    u = rng.random(len(slot_user))
-    target = genre_lo[slot_genre] + u * genre_appeal[slot_genre]
-    anywhere = rng.random(len(slot_user)) < off_genre_share
-    target[anywhere] = u[anywhere] * cum_weight[-1]
-    slot_item = by_genre[np.minimum(np.searchsorted(cum_weight, target, side="right"), n_base - 1)]
+    n_off = rng.binomial(n_wanted, off_genre_share)
+    liked, mixture = _genre_mixtures(rng, n_users, genre_appeal)
+    per_genre = _split(rng, n_wanted - n_off, mixture)  # (n_users, 3) slots per liked genre
+    taste = (taste_sharpness * _unit(rng.standard_normal((n_users, n_dims)))).astype(np.float32)
 
-    # Distinct (user, artist) pairs; keep a random n_wanted of them per user.
-    key = np.sort(slot_user * n_artists + slot_item)
+    users, items = [], []
+    for g in range(n_genres):
+        artists = np.flatnonzero(genre == g)
+        rows, cols = np.nonzero((liked == g) & (per_genre > 0))
+        counts = np.minimum(per_genre[rows, cols], len(artists))
+        for start in range(0, len(rows), 2048):
+            u, c = rows[start:start + 2048], counts[start:start + 2048]
+            logits = log_weight[artists][None, :] + taste[u] @ position[artists].T
+            uniform = np.clip(rng.random(logits.shape, dtype=np.float32), 1e-30, 1 - 2**-24)
+            logits -= np.log(-np.log(uniform))  # Gumbel noise: top-k = sampling without replacement
+            k = int(c.max())
+            top = np.argpartition(-logits, k - 1, axis=1)[:, :k]
+            order = np.argsort(-np.take_along_axis(logits, top, axis=1), axis=1)
+            top = np.take_along_axis(top, order, axis=1)
+            keep = np.arange(k)[None, :] < c[:, None]
+            users.append(np.broadcast_to(u[:, None], top.shape)[keep])
+            items.append(artists[top[keep]])
+    # Off-genre listening: popularity alone, then drop repeats of the same artist.
+    cum_weight = np.cumsum(np.exp(log_weight.astype(np.float64)))
+    off_users = np.repeat(np.arange(n_users), n_off)
+    users.append(off_users)
+    items.append(np.minimum(np.searchsorted(cum_weight, rng.random(len(off_users)) * cum_weight[-1]), n_base - 1))
+    key = np.sort(np.concatenate(users).astype(np.int64) * n_artists + np.concatenate(items))
     key = key[np.r_[True, key[1:] != key[:-1]]]
     user, item = key // n_artists, key % n_artists
-    order = np.argsort((user << 32) | rng.integers(0, 1 << 32, len(key)))  # random order within a user
-    user, item = user[order], item[order]
-    first_of_user = np.searchsorted(user, np.arange(n_users))
-    position = np.arange(len(user)) - first_of_user[user]
-    keep = position < n_wanted[user]
-    user, item = user[keep], item[keep]
 
     # Alias pairs: popular artists whose listeners are split between two names.
     popular = np.argsort(rank)[: max(n_alias, n_base // 10)]
@@ -146,6 +163,24 @@ def make_synthetic(
         truth=SyntheticTruth(artist_genres=artist_genres, alias_pairs=alias_pairs),
         name=f"synthetic (scale {scale:g})",
     )
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, float32."""
+    return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
+
+
+def _split(rng: np.random.Generator, n: np.ndarray, mixture: np.ndarray) -> np.ndarray:
+    """Multinomial split of n[u] draws over the columns of mixture[u] (rows sum to 1)."""
+    out = np.zeros(mixture.shape, dtype=np.int64)
+    left, mass = n.copy(), np.ones(len(n))
+    for j in range(mixture.shape[1] - 1):
+        p = np.clip(np.divide(mixture[:, j], mass, out=np.zeros(len(n)), where=mass > 0), 0, 1)
+        out[:, j] = rng.binomial(left, p)
+        left -= out[:, j]
+        mass -= mixture[:, j]
+    out[:, -1] = left
+    return out
 
 
 def _artists_per_user(rng: np.random.Generator, n_users: int) -> np.ndarray:
