@@ -25,7 +25,12 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
+def peak_rss_mb():
+    # VmHWM is this process's own peak; ru_maxrss would carry the parent's across exec.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 warnings.simplefilter("ignore")
 kind, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
@@ -44,7 +49,7 @@ else:
     d = load_dataset(path, use_cache=(kind == "cached"), show_progress=False)
     shape, nnz = d.user_items.shape, d.nnz
 seconds = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak_mb = peak_rss_mb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "shape": list(shape), "nnz": nnz}))
 """
 
@@ -102,8 +107,8 @@ def main() -> None:
 
 
 def _baseline_mb() -> float:
-    code = ("import resource, recsys_utils; "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    code = ("import recsys_utils, scipy.sparse, pandas; "
+            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024)")
     return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 

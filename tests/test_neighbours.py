@@ -1,0 +1,83 @@
+"""Related items: TopRelated and all_related against brute-force cosine; name lookup."""
+
+import numpy as np
+import pytest
+
+from recsys_utils.neighbours import ItemNames, TopRelated, UnknownItemError, all_related
+
+
+def brute_force(factors, n):
+    norms = np.linalg.norm(factors, axis=1, keepdims=True)
+    unit = factors / np.where(norms > 0, norms, 1)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    order = np.argsort(-sims, axis=1, kind="stable")[:, :n]
+    return order, np.take_along_axis(sims, order, axis=1)
+
+
+@pytest.fixture
+def factors():
+    return np.random.default_rng(0).standard_normal((300, 12)).astype(np.float32)
+
+
+def test_top_related_matches_brute_force(factors):
+    expected, expected_scores = brute_force(factors.astype(np.float64), 10)
+    top = TopRelated(factors)
+    for item in (0, 17, 299):
+        indices, scores = top.get_related(item, n=10)
+        assert list(indices) == list(expected[item])
+        np.testing.assert_allclose(scores, expected_scores[item], atol=1e-5)
+    indices, scores = top.get_related(5, n=3, include_self=True)
+    assert indices[0] == 5 and scores[0] == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 300 * 4 * 7, 1 << 30])
+def test_all_related_matches_brute_force_whatever_the_block(factors, block_bytes):
+    expected, expected_scores = brute_force(factors.astype(np.float64), 10)
+    indices, scores = all_related(factors, n=10, block_bytes=block_bytes, show_progress=False)
+    assert indices.shape == (300, 10) and scores.dtype == np.float32
+    assert (indices == expected).mean() > 0.999  # equal up to ties of float32 rounding
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-5)
+    assert (scores <= 1 + 1e-6).all() and (scores >= -1 - 1e-6).all()
+
+
+def test_zero_vectors_give_zero_scores_not_nan(factors):
+    factors[3] = 0
+    indices, scores = all_related(factors, n=5, show_progress=False)
+    assert np.isfinite(scores).all() and (scores[3] == 0).all()
+
+
+def test_bad_inputs(factors):
+    with pytest.raises(ValueError, match="between 1 and 299"):
+        all_related(factors, n=300, show_progress=False)
+    with pytest.raises(ValueError, match="between 1 and 299"):
+        TopRelated(factors).get_related(0, n=0)
+    bad = factors.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        TopRelated(bad)
+    with pytest.raises(ValueError, match="2-d"):
+        all_related(factors[0], show_progress=False)
+    with pytest.raises(IndexError):
+        TopRelated(factors).get_related(300)
+    with pytest.raises(TypeError, match="no item names"):
+        TopRelated(factors).get_related("radiohead")
+
+
+def test_names_are_case_insensitive_and_unknown_names_suggest_near_matches():
+    names = ItemNames(["Radiohead", "The Beatles", "Beatles Tribute", "Muse", "radiohead"])
+    assert names.index("Radiohead") == 0 and names.index("radiohead") == 4  # exact case wins
+    assert names.index("THE BEATLES") == 1 and names.index(3) == 3
+    with pytest.raises(UnknownItemError) as error:
+        names.index("the beatels")
+    assert "No artist named 'the beatels'" in str(error.value) and "'The Beatles'" in str(error.value)
+    with pytest.raises(UnknownItemError, match="Beatles Tribute"):
+        names.index("beatles")  # no close match by ratio, but a substring one
+
+
+def test_top_related_by_name(factors):
+    names = [f"artist {i}" for i in range(300)]
+    top = TopRelated(factors, names)
+    assert list(top.get_related("ARTIST 17")[0]) == list(TopRelated(factors).get_related(17)[0])
+    with pytest.raises(ValueError, match="names"):
+        TopRelated(factors, names[:10])
