@@ -18,19 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import baseline_mb, run_child
+
 CHILD = r"""
 import json, sys, time, warnings
-def peak_rss_mb():
-    # VmHWM is this process's own peak; ru_maxrss would carry the parent's across exec.
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
 warnings.simplefilter("ignore")
 kind, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 import os
@@ -55,9 +50,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "shape": list(shape), 
 
 
 def run(kind: str, path: Path, cache: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(cache)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, kind, path, cache)
 
 
 def main() -> None:
@@ -101,15 +94,9 @@ def main() -> None:
     for kind in ("ours", "blog", "cached"):
         print(f"{labels[kind]:<34}{median[kind]:>10.2f}{peak[kind]:>10,.0f}{median[kind] / median['blog']:>8.2f}x")
     print(f"\ncached reload is {median['ours'] / median['cached']:.0f}x faster than parsing "
-          f"(medians of {args.repeats}); peak memory includes the ~{_baseline_mb():.0f} MiB of an interpreter with our imports")
+          f"(medians of {args.repeats}); peak memory includes the ~{baseline_mb():.0f} MiB of an interpreter with our imports")
     if len(shapes) != 1:  # all three key artists by name, so they must agree
         print(f"note: loaders disagree on shape/nnz: {shapes}")
-
-
-def _baseline_mb() -> float:
-    code = ("import recsys_utils, scipy.sparse, pandas; "
-            "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) / 1024)")
-    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
 
 
 if __name__ == "__main__":
