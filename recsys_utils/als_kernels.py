@@ -1,0 +1,179 @@
+"""numba kernels of implicit ALS; :mod:`recsys_utils.als_reference` is their NumPy twin.
+
+Every kernel runs ``prange`` over rows and computes each row from that row's
+data alone, in a fixed order, so results do not depend on the number of
+threads or on how rows are shared among them. Factors are row-major float32:
+a row is one contiguous 50-float vector, read once per pass and kept in cache
+for the passes that follow. Inner loops over the factor dimension are plain
+loops that numba vectorises (``fastmath`` lets it reorder the sums).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+#: Rows summed by one task of :func:`gram`; fixed, so the sum's order never changes.
+GRAM_CHUNK = 4096
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def gram(Y):
+    """YᵀY in float64, summed in fixed chunks of rows and then in chunk order."""
+    n, k = Y.shape
+    n_chunks = (n + GRAM_CHUNK - 1) // GRAM_CHUNK
+    partial = np.zeros((n_chunks, k, k))
+    for c in prange(n_chunks):
+        out = partial[c]
+        for i in range(c * GRAM_CHUNK, min(n, (c + 1) * GRAM_CHUNK)):
+            for a in range(k):
+                ya = np.float64(Y[i, a])
+                for b in range(k):
+                    out[a, b] += ya * Y[i, b]
+    total = np.zeros((k, k))
+    for c in range(n_chunks):
+        total += partial[c]
+    return total
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def cholesky_sweep(indptr, indices, data, Y, YtY_reg, X):
+    """Exact half-step: X[u] = (YᵀY + reg I + Yᵀ(C_u - I)Y)⁻¹ Yᵀ C_u p_u for every row u.
+
+    ``YtY_reg`` is YᵀY + reg I in float64; the system is built and solved in
+    float64 (Cholesky, then two triangular solves). A row with nothing stored
+    gets x = 0, the exact solution.
+    """
+    n, k = X.shape
+    for u in prange(n):
+        start, stop = indptr[u], indptr[u + 1]
+        if start == stop:
+            X[u, :] = 0.0
+            continue
+        A = YtY_reg.copy()
+        b = np.zeros(k)
+        for jj in range(start, stop):
+            i = indices[jj]
+            c = np.float64(data[jj])
+            for a in range(k):
+                ya = np.float64(Y[i, a])
+                b[a] += c * ya
+                w = (c - 1.0) * ya
+                for bb in range(a + 1):
+                    A[a, bb] += w * Y[i, bb]
+        # In-place Cholesky of the lower triangle: A = L Lᵀ.
+        for j in range(k):
+            s = A[j, j]
+            for m in range(j):
+                s -= A[j, m] * A[j, m]
+            d = np.sqrt(s)
+            A[j, j] = d
+            for i2 in range(j + 1, k):
+                t = A[i2, j]
+                for m in range(j):
+                    t -= A[i2, m] * A[j, m]
+                A[i2, j] = t / d
+        for j in range(k):  # L z = b
+            t = b[j]
+            for m in range(j):
+                t -= A[j, m] * b[m]
+            b[j] = t / A[j, j]
+        for j in range(k - 1, -1, -1):  # Lᵀ x = z
+            t = b[j]
+            for m in range(j + 1, k):
+                t -= A[m, j] * b[m]
+            b[j] = t / A[j, j]
+        for a in range(k):
+            X[u, a] = b[a]
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
+    """Conjugate-gradient half-step from the current X (``cg_steps`` steps per row).
+
+    ``YtY_reg`` is YᵀY + reg I in float32. Mirrors
+    :func:`recsys_utils.als_reference.least_squares_cg` step for step.
+    """
+    n, k = X.shape
+    for u in prange(n):
+        start, stop = indptr[u], indptr[u + 1]
+        x = X[u]
+        r = np.empty(k, dtype=np.float32)
+        p = np.empty(k, dtype=np.float32)
+        Ap = np.empty(k, dtype=np.float32)
+        for a in range(k):  # r = b - A x, with b = Yᵀ C_u p_u
+            s = np.float32(0.0)
+            for bb in range(k):
+                s += YtY_reg[a, bb] * x[bb]
+            r[a] = -s
+        for jj in range(start, stop):
+            i = indices[jj]
+            c = data[jj]
+            yx = np.float32(0.0)
+            for a in range(k):
+                yx += Y[i, a] * x[a]
+            w = c - (c - np.float32(1.0)) * yx
+            for a in range(k):
+                r[a] += w * Y[i, a]
+        rs_old = np.float32(0.0)
+        for a in range(k):
+            p[a] = r[a]
+            rs_old += r[a] * r[a]
+        for _ in range(cg_steps):
+            if rs_old < 1e-20:
+                break
+            for a in range(k):
+                s = np.float32(0.0)
+                for bb in range(k):
+                    s += YtY_reg[a, bb] * p[bb]
+                Ap[a] = s
+            for jj in range(start, stop):
+                i = indices[jj]
+                yp = np.float32(0.0)
+                for a in range(k):
+                    yp += Y[i, a] * p[a]
+                w = (data[jj] - np.float32(1.0)) * yp
+                for a in range(k):
+                    Ap[a] += w * Y[i, a]
+            pAp = np.float32(0.0)
+            for a in range(k):
+                pAp += p[a] * Ap[a]
+            alpha = rs_old / pAp
+            rs_new = np.float32(0.0)
+            for a in range(k):
+                x[a] += alpha * p[a]
+                r[a] -= alpha * Ap[a]
+                rs_new += r[a] * r[a]
+            beta = rs_new / rs_old
+            for a in range(k):
+                p[a] = r[a] + beta * p[a]
+            rs_old = rs_new
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def loss_terms(indptr, indices, data, X, Y, YtY):
+    """Per row u: x_uᵀ YᵀY x_u + sum over stored i of (c - 1) p̂² - 2 c p̂ + c, and |x_u|².
+
+    Summed over rows this is the confidence-weighted squared error over the
+    whole matrix (unstored cells have c = 1, p = 0) in O(nnz k + rows k²).
+    """
+    n, k = X.shape
+    error = np.zeros(n)
+    norms = np.zeros(n)
+    for u in prange(n):
+        s = 0.0
+        for a in range(k):
+            t = 0.0
+            for bb in range(k):
+                t += YtY[a, bb] * X[u, bb]
+            s += t * X[u, a]
+            norms[u] += np.float64(X[u, a]) * X[u, a]
+        for jj in range(indptr[u], indptr[u + 1]):
+            i = indices[jj]
+            c = np.float64(data[jj])
+            pred = 0.0
+            for a in range(k):
+                pred += np.float64(X[u, a]) * Y[i, a]
+            s += (c - 1.0) * pred * pred - 2.0 * c * pred + c
+        error[u] = s
+    return error, norms
