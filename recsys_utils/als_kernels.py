@@ -4,17 +4,52 @@ Every kernel runs ``prange`` over rows and computes each row from that row's
 data alone, in a fixed order, so results do not depend on the number of
 threads or on how rows are shared among them. Factors are row-major float32:
 a row is one contiguous 50-float vector, read once per pass and kept in cache
-for the passes that follow. Inner loops over the factor dimension are plain
-loops that numba vectorises (``fastmath`` lets it reorder the sums).
+for the passes that follow; the CG kernel prefetches the rows of the next few
+items, which hides most of the memory latency of the first pass. Inner loops
+over the factor dimension are plain loops that numba vectorises
+(``fastmath`` lets it reorder the sums).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import binding as llvm_binding
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 #: Rows summed by one task of :func:`gram`; fixed, so the sum's order never changes.
 GRAM_CHUNK = 4096
+#: How many factor rows ahead the CG kernel asks the CPU to fetch from memory.
+PREFETCH_AHEAD = 4
+_PREFETCH = "llvm.prefetch.p0" if llvm_binding.llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    """Hint the CPU to load the first 256 bytes of ``matrix[row]`` (a C-contiguous 2-d array).
+
+    The first pass over a user's items reads their factor rows from random
+    places in memory; asking for the next rows a few items ahead overlaps those
+    cache misses with arithmetic. It changes no result: a hint, not a load.
+    """
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        index = context.cast(builder, args[1], signature.args[1], types.intp)
+        zero = context.get_constant(types.intp, 0)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, array, [index, zero], wraparound=False)
+        byte_pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(), i32, i32, i32]), _PREFETCH)
+        for offset in range(0, 256, 64):  # read, keep in all cache levels, data
+            address = builder.gep(byte_pointer, [ir.Constant(ir.IntType(64), offset)])
+            builder.call(function, [address, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(matrix, row), codegen
 
 
 @njit(parallel=True, fastmath=True, cache=True)
@@ -52,7 +87,11 @@ def cholesky_sweep(indptr, indices, data, Y, YtY_reg, X):
             continue
         A = YtY_reg.copy()
         b = np.zeros(k)
+        for jj in range(start, min(stop, start + PREFETCH_AHEAD)):
+            prefetch_row(Y, indices[jj])
         for jj in range(start, stop):
+            if jj + PREFETCH_AHEAD < stop:
+                prefetch_row(Y, indices[jj + PREFETCH_AHEAD])
             i = indices[jj]
             c = np.float64(data[jj])
             for a in range(k):
@@ -97,6 +136,8 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
     n, k = X.shape
     for u in prange(n):
         start, stop = indptr[u], indptr[u + 1]
+        for jj in range(start, min(stop, start + PREFETCH_AHEAD)):
+            prefetch_row(Y, indices[jj])
         x = X[u]
         r = np.empty(k, dtype=np.float32)
         p = np.empty(k, dtype=np.float32)
@@ -107,6 +148,8 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
                 s += YtY_reg[a, bb] * x[bb]
             r[a] = -s
         for jj in range(start, stop):
+            if jj + PREFETCH_AHEAD < stop:
+                prefetch_row(Y, indices[jj + PREFETCH_AHEAD])
             i = indices[jj]
             c = data[jj]
             yx = np.float32(0.0)

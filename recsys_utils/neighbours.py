@@ -1,8 +1,8 @@
 """Related items from item factors: cosine similarity, one item or every item.
 
 * :class:`TopRelated`: the blog's exact search for one item at a time.
-* :func:`all_related`: related lists for every item, in blocks of BLAS
-  products with bounded memory.
+* :func:`all_related`: related lists for every item: exactly, in blocks of
+  BLAS products with bounded memory, or approximately (:mod:`recsys_utils.ann`).
 * :class:`ItemNames`: case-insensitive name lookup that suggests near matches.
 """
 
@@ -143,6 +143,9 @@ def _check_n(n: int, available: int) -> None:
         raise ValueError(f"n must be between 1 and {available} (the other items), not {n}")
 
 
+METHODS = ("exact", "annoy", "nndescent")
+
+
 def all_related(
     item_factors: np.ndarray,
     n: int = 10,
@@ -150,6 +153,9 @@ def all_related(
     *,
     block_bytes: int = BLOCK_BYTES,
     show_progress: bool = True,
+    random_state: int = 0,
+    num_threads: int | None = None,
+    **options,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``n`` most similar items of every item (itself excluded), by cosine.
 
@@ -157,19 +163,40 @@ def all_related(
     ----------
     item_factors : ndarray, shape (n_items, factors)
     n : int
-    method : {"exact"}
-        ``"exact"``: blocks of rows against all items with one BLAS product
-        each; memory for scores is bounded by ``block_bytes``.
+    method : {"exact", "annoy", "nndescent"}
+        ``"exact"``: blocks of rows against all items, one BLAS product each,
+        memory for scores bounded by ``block_bytes``. ``"annoy"``: the blog's
+        Annoy index (:class:`recsys_utils.ann.ApproximateTopRelated`, options
+        ``n_trees``, ``search_k``), queries spread over threads.
+        ``"nndescent"``: pynndescent's k-NN graph
+        (:func:`recsys_utils.ann.nndescent_related`, option ``n_neighbors``).
     block_bytes : int
     show_progress : bool
+    random_state : int
+        Seeds the approximate methods.
+    num_threads : int or None
+        Threads for the approximate methods (default: all cores).
 
     Returns
     -------
     indices : ndarray of int32, shape (n_items, n)
     scores : ndarray of float32, shape (n_items, n)
+        Cosine similarities, best first.
     """
+    if method == "annoy":
+        from .ann import ApproximateTopRelated
+
+        index = ApproximateTopRelated(item_factors, random_state=random_state, num_threads=num_threads, **options)
+        return index.all_related(n, show_progress=show_progress)
+    if method == "nndescent":
+        from .ann import nndescent_related
+
+        return nndescent_related(item_factors, n, random_state=random_state, num_threads=num_threads,
+                                 show_progress=show_progress, **options)
     if method != "exact":
-        raise ValueError(f"unknown method {method!r}; choose 'exact'")
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if options:
+        raise TypeError(f"options {sorted(options)} do not apply to the exact method")
     factors = normalize_rows(item_factors)
     n_items = len(factors)
     _check_n(n, n_items - 1)

@@ -219,3 +219,19 @@ def _sha1_like(rng: np.random.Generator, n: int) -> np.ndarray:
     """40 hex digits per user, like 360K's hashed user ids."""
     raw = rng.bytes(20 * n).hex()
     return np.array([raw[40 * i:40 * i + 40] for i in range(n)], dtype=object)
+
+
+def clustered_vectors(n: int, dim: int = 64, n_clusters: int | None = None, spread: float = 0.5,
+                      random_state: int | None = 0) -> np.ndarray:
+    """Gaussian clusters of unit-ish vectors, a hard but realistic case for nearest-neighbour search.
+
+    ``n_clusters`` defaults to ``n // 300``; each point is its cluster's centre
+    plus noise of relative size ``spread``. Used to measure approximate
+    related-item searches where ALS factors are not at hand.
+    """
+    rng = np.random.default_rng(random_state)
+    n_clusters = max(1, n // 300) if n_clusters is None else n_clusters
+    centres = rng.standard_normal((n_clusters, dim)).astype(np.float32)
+    labels = rng.integers(n_clusters, size=n)
+    noise = rng.standard_normal((n, dim)).astype(np.float32)
+    return centres[labels] + spread * noise

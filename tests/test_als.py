@@ -103,8 +103,9 @@ def test_loss_matches_the_implicit_library_from_the_same_start(solver):
     Cui.data = 1 + 40 * Cui.data
     ours = ImplicitALS(16, 0.05, 5, solver=solver, random_state=4, show_progress=False)
     ours.init_factors(*Cui.shape)
-    theirs = implicit_als.AlternatingLeastSquares(factors=16, regularization=0.05, iterations=5,
-                                                  use_cg=(solver == "cg"), random_state=4, num_threads=1)
+    with threadpool_limits(1, "blas"):  # implicit checks BLAS threads when constructed
+        theirs = implicit_als.AlternatingLeastSquares(factors=16, regularization=0.05, iterations=5,
+                                                      use_cg=(solver == "cg"), random_state=4, num_threads=1)
     theirs.user_factors, theirs.item_factors = ours.user_factors.copy(), ours.item_factors.copy()
     ours.fit(Cui, keep_factors=True)
     with threadpool_limits(1, "blas"):
