@@ -12,9 +12,11 @@ import difflib
 import math
 
 import numpy as np
+from numba import njit, prange
 from tqdm.auto import tqdm
 
-BLOCK_BYTES = 256 << 20  # memory for one block of similarity scores
+BLOCK_BYTES = 128 << 20  # memory for one block of similarity scores
+MIN_BLOCK_ROWS = 256  # fewer rows per BLAS product waste most of its speed
 
 
 class UnknownItemError(KeyError):
@@ -75,7 +77,7 @@ def normalize_rows(factors: np.ndarray) -> np.ndarray:
 
 
 def _top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the indices of the n largest scores, best first."""
+    """Per row, the indices of the n largest scores, best first (NumPy twin of :func:`top_n_rows`)."""
     part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.argsort(-part_scores, axis=1, kind="stable")
@@ -130,6 +132,37 @@ class TopRelated:
             scores[i] = -np.inf
         indices, top = _top_n(scores[None, :], n)
         return indices[0], top[0]
+
+
+@njit(parallel=True, cache=True)
+def top_n_rows(scores, n, first_row):
+    """Per row, the indices and values of the n largest scores, best first, skipping column ``first_row + row``.
+
+    One pass over each row keeping a small sorted list: most scores are below
+    the list's last entry and cost one comparison, where ``argpartition``
+    would allocate and shuffle an index array as long as the row. Ties keep
+    the lower column first.
+    """
+    m, n_cols = scores.shape
+    indices = np.full((m, n), -1, dtype=np.int32)
+    best = np.full((m, n), -np.inf, dtype=np.float32)
+    for r in prange(m):
+        row_best = best[r]
+        row_indices = indices[r]
+        worst = row_best[n - 1]
+        own = first_row + r
+        for j in range(n_cols):
+            v = scores[r, j]
+            if v > worst and j != own:
+                pos = n - 1
+                while pos > 0 and row_best[pos - 1] < v:
+                    row_best[pos] = row_best[pos - 1]
+                    row_indices[pos] = row_indices[pos - 1]
+                    pos -= 1
+                row_best[pos] = v
+                row_indices[pos] = j
+                worst = row_best[n - 1]
+    return indices, best
 
 
 def _check_index(item, n_items: int) -> int:
@@ -200,14 +233,12 @@ def all_related(
     factors = normalize_rows(item_factors)
     n_items = len(factors)
     _check_n(n, n_items - 1)
-    block = max(1, min(n_items, block_bytes // (4 * n_items)))
+    block = max(min(MIN_BLOCK_ROWS, n_items), min(n_items, block_bytes // (4 * n_items)))
     indices = np.empty((n_items, n), dtype=np.int32)
     scores = np.empty((n_items, n), dtype=np.float32)
     starts = range(0, n_items, block)
     for start in tqdm(starts, total=math.ceil(n_items / block), desc="related items", unit="block",
                       disable=not show_progress, leave=False):
         stop = min(start + block, n_items)
-        sims = factors[start:stop] @ factors.T
-        sims[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        indices[start:stop], scores[start:stop] = _top_n(sims, n)
+        indices[start:stop], scores[start:stop] = top_n_rows(factors[start:stop] @ factors.T, n, start)
     return indices, scores

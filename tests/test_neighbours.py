@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from recsys_utils import neighbours
 from recsys_utils.neighbours import ItemNames, TopRelated, UnknownItemError, all_related
 
 
@@ -32,7 +33,8 @@ def test_top_related_matches_brute_force(factors):
 
 
 @pytest.mark.parametrize("block_bytes", [1, 300 * 4 * 7, 1 << 30])
-def test_all_related_matches_brute_force_whatever_the_block(factors, block_bytes):
+def test_all_related_matches_brute_force_whatever_the_block(factors, block_bytes, monkeypatch):
+    monkeypatch.setattr(neighbours, "MIN_BLOCK_ROWS", 1)  # let tiny blocks (1 and 7 rows) happen
     expected, expected_scores = brute_force(factors.astype(np.float64), 10)
     indices, scores = all_related(factors, n=10, block_bytes=block_bytes, show_progress=False)
     assert indices.shape == (300, 10) and scores.dtype == np.float32
@@ -81,3 +83,14 @@ def test_top_related_by_name(factors):
     assert list(top.get_related("ARTIST 17")[0]) == list(TopRelated(factors).get_related(17)[0])
     with pytest.raises(ValueError, match="names"):
         TopRelated(factors, names[:10])
+
+
+def test_numba_top_n_equals_the_numpy_twin():
+    from recsys_utils.neighbours import _top_n, top_n_rows
+
+    scores = np.random.default_rng(4).standard_normal((50, 400)).astype(np.float32)
+    indices, best = top_n_rows(scores, 7, 10)  # row r skips column 10 + r
+    masked = scores.copy()
+    masked[np.arange(50), 10 + np.arange(50)] = -np.inf
+    expected, expected_scores = _top_n(masked, 7)
+    assert (indices == expected).all() and np.array_equal(best, expected_scores)
