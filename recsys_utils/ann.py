@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .neighbours import ItemNames, _check_index, _check_n, normalize_rows
+from .neighbours import ItemNames, _check_n, normalize_rows, resolve_item
 
 QUERY_CHUNK = 1024
 
@@ -62,16 +62,9 @@ class ApproximateTopRelated:
             self.index.add_item(i, row)
         self.index.build(self.n_trees, n_jobs=self.num_threads)
 
-    def _index_of(self, item: int | str) -> int:
-        if self.names is not None:
-            return self.names.index(item)
-        if isinstance(item, str):
-            raise TypeError("this index has no item names: pass an index, or give item_names")
-        return _check_index(item, self.n_items)
-
     def get_related(self, item: int | str, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """About the ``n`` most similar items to ``item`` (itself excluded), best first, with cosines."""
-        i = self._index_of(item)
+        i = resolve_item(item, self.names, self.n_items)
         _check_n(n, self.n_items - 1)
         return self._query(i, n)
 

@@ -109,11 +109,7 @@ class TopRelated:
 
     def index(self, item: int | str) -> int:
         """The index of ``item`` (an index or, with names, a name)."""
-        if self.names is not None:
-            return self.names.index(item)
-        if isinstance(item, str):
-            raise TypeError("this TopRelated has no item names: pass an index, or give item_names")
-        return _check_index(item, self.n_items)
+        return resolve_item(item, self.names, self.n_items)
 
     def get_related(self, item: int | str, n: int = 10, *, include_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` items most similar to ``item`` (an index or a name), best first.
@@ -163,6 +159,15 @@ def top_n_rows(scores, n, first_row):
                 row_indices[pos] = j
                 worst = row_best[n - 1]
     return indices, best
+
+
+def resolve_item(item: int | str, names: ItemNames | None, n_items: int) -> int:
+    """An item's index from an index or, when ``names`` are known, a name."""
+    if names is not None:
+        return names.index(item)
+    if isinstance(item, str):
+        raise TypeError("no item names were given: pass an index, or give item_names")
+    return _check_index(item, n_items)
 
 
 def _check_index(item, n_items: int) -> int:
