@@ -9,7 +9,8 @@ hnswlib and faiss-cpu are measured too when installed (``pip install hnswlib
 faiss-cpu``; they are optional). NN-descent's first-call numba compile is
 measured once, with an empty cache, and reported separately.
 
-    python benchmarks/bench_ann.py [--scale 1.0] [--threads 2] [--skip-exact-for clustered]
+    python benchmarks/bench_ann.py [--scale 1.0] [--threads 2] [--sets "ALS factors" clustered]
+                                   [--methods exact annoy nndescent hnswlib faiss]
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ elif method == "annoy":
     query = time.perf_counter() - start - build
 elif method == "nndescent":
     from recsys_utils.ann import nndescent_related
+    # pynndescent compiles part of its numba code on the first call in each process (its
+    # cache does not cover it): a call on a 30,000-row slice does that, timed apart.
+    nndescent_related(unit[:30_000], n, num_threads=threads, **options)
+    compile_seconds = time.perf_counter() - start
+    start = time.perf_counter()
     indices, _ = nndescent_related(unit, n, num_threads=threads, **options)
     build = time.perf_counter() - start  # the graph is the answer: no separate query step
 elif method == "hnswlib":
@@ -79,7 +85,8 @@ if method == "exact":
     recall = 1.0
 else:
     recall = recall_at_n(indices, np.load(exact_path))
-print(json.dumps({"build": build, "query": query, "recall": recall, "peak_mb": peak_rss_mb()}))
+print(json.dumps({"build": build, "query": query, "recall": recall, "peak_mb": peak_rss_mb(),
+                  "warm_up": compile_seconds if method == "nndescent" else 0.0}))
 """
 
 COMPILE = r"""
@@ -117,6 +124,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--factors", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sets", nargs="+", default=["ALS factors", "clustered"])
+    parser.add_argument("--methods", nargs="+", default=["exact", "annoy", "nndescent", "hnswlib", "faiss"])
     args = parser.parse_args()
 
     import numpy as np
@@ -131,8 +140,9 @@ def main() -> None:
         print(f"NN-descent first call with an empty numba cache: {compiled['seconds']:.1f} s "
               "(compile; later processes load from the cache)", flush=True)
         start = time.perf_counter()
-        sets = {"ALS factors": item_factors(args.scale, args.factors, args.threads),
-                "clustered": clustered_vectors(round(FULL_ARTISTS * args.scale), args.factors, random_state=0)}
+        makers = {"ALS factors": lambda: item_factors(args.scale, args.factors, args.threads),
+                  "clustered": lambda: clustered_vectors(round(FULL_ARTISTS * args.scale), args.factors, random_state=0)}
+        sets = {name: makers[name]() for name in args.sets}
         print(f"inputs ready in {time.perf_counter() - start:.0f} s: "
               + ", ".join(f"{k} {v.shape}" for k, v in sets.items()), flush=True)
         rows = []
@@ -140,13 +150,14 @@ def main() -> None:
             path, exact_path = tmp / f"{name}.npy", tmp / f"{name}-exact.npy"
             np.save(path, vectors)
             for method, options in [("exact", {})] + SETTINGS:
-                if method in available and not available[method]:
+                if (method in available and not available[method]) or method not in args.methods:
                     continue
                 r = run_child(CHILD, method, path, exact_path, args.threads, json.dumps(options))
                 r.update(set=name, method=method, options=options)
                 rows.append(r)
+                warm = f"  (first-call compile on a slice {r['warm_up']:.1f} s, not counted)" if r["warm_up"] else ""
                 print(f"  {name:<12}{method:<10}{json.dumps(options):<36} build {r['build']:7.1f} s  "
-                      f"query {r['query']:7.1f} s  recall {r['recall']:.3f}  peak {r['peak_mb']:,.0f} MiB", flush=True)
+                      f"query {r['query']:7.1f} s  recall {r['recall']:.3f}  peak {r['peak_mb']:,.0f} MiB{warm}", flush=True)
         missing = [m for m, ok in available.items() if not ok]
         if missing:
             print(f"not installed, left out: {', '.join(missing)}")
