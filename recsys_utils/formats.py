@@ -18,7 +18,6 @@ log = logging.getLogger(__name__)
 
 #: Official MD5 of usersha1-artmbid-artname-plays.tsv (the dataset's README.txt).
 LASTFM_360K_MD5 = "be672526eb7c69495c27ad27803148f1"
-LASTFM_360K_LINES = 17_559_530
 LASTFM_360K_COLUMNS = ("user", "mbid", "artist", "plays")
 
 

@@ -62,7 +62,7 @@ def test_malformed_rows_are_counted_by_reason_with_line_numbers(tmp_path):
         f"{U1}\tonly three\t4",       # 7 wrong column count
         f"{U1}\t\ttoo\tmany\t4",      # 8 wrong column count
         f"{U1}\t\tzero\t0",           # 9 zero plays
-        f"\t\tno user\t4",            # 10 no user id
+        "\t\tno user\t4",            # 10 no user id
         f"{U2}\t\tgood\t5",           # 11 kept
     ]
     data = read(write(tmp_path, "\n".join(lines) + "\n"))

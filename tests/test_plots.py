@@ -1,0 +1,28 @@
+"""The shared charts: what they draw and the quantile table's numbers."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+from recsys_utils.plots import plot_head_share, plot_rank_frequency, quantile_table  # noqa: E402
+
+
+def test_rank_frequency_plots_sorted_positive_counts_on_log_axes():
+    ax = plot_rank_frequency(np.array([3, 0, 10, 1]), label="listeners")
+    x, y = ax.lines[0].get_data()
+    assert list(x) == [1, 2, 3] and list(y) == [10, 3, 1]
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+
+
+def test_head_share_ends_at_100_percent():
+    ax = plot_head_share(np.array([1.0, 3.0, 6.0]))
+    x, y = ax.lines[0].get_data()
+    assert np.allclose(x, [100 / 3, 200 / 3, 100]) and np.allclose(y, [60, 90, 100])
+
+
+def test_quantile_table():
+    table = quantile_table({"a": np.arange(1, 6), "b": np.array([2.0, 2.0, 2.0, 2.0, 10.0])})
+    assert table.loc["min", "a"] == 1 and table.loc["max", "b"] == 10
+    assert table.loc["50%", "a"] == 3 and table.loc["mean", "b"] == 3.6
