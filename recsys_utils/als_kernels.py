@@ -7,7 +7,10 @@ a row is one contiguous 50-float vector, read once per pass and kept in cache
 for the passes that follow; the CG kernel prefetches the rows of the next few
 items, which hides most of the memory latency of the first pass. Inner loops
 over the factor dimension are plain loops that numba vectorises
-(``fastmath`` lets it reorder the sums).
+(``fastmath`` lets it reorder the sums). A loop that both sums and stores is
+vectorised only after run-time checks on where its arrays lie, so its sum could
+be added in an order that depends on the heap: the kernels keep every sum in a
+loop of its own that only reads, which makes a fit bitwise repeatable.
 """
 
 from __future__ import annotations
@@ -126,71 +129,82 @@ def cholesky_sweep(indptr, indices, data, Y, YtY_reg, X):
             X[u, a] = b[a]
 
 
+@njit(fastmath=True, cache=True, inline="always")
+def dot(a, b):
+    """Sum of a[i] * b[i], in a loop that only reads, so its summation order depends on the length alone."""
+    s = np.float32(0.0)
+    for i in range(len(a)):
+        s += a[i] * b[i]
+    return s
+
+
+@njit(fastmath=True, cache=True, inline="always")
+def row_dot(M, row, b):
+    """``dot(M[row], b)`` without making a view of the row (this runs once per stored entry)."""
+    s = np.float32(0.0)
+    for i in range(len(b)):
+        s += M[row, i] * b[i]
+    return s
+
+
 @njit(parallel=True, fastmath=True, cache=True)
 def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
     """Conjugate-gradient half-step from the current X (``cg_steps`` steps per row).
 
     ``YtY_reg`` is YᵀY + reg I in float32. Mirrors
-    :func:`recsys_utils.als_reference.least_squares_cg` step for step.
+    :func:`recsys_utils.als_reference.least_squares_cg` step for step. A row
+    with nothing stored gets x = 0, the exact solution (CG would only shrink
+    it towards 0, leaving noise that normalised factors blow up to unit length).
+
+    Bitwise reproducible: LLVM vectorises a loop only after run-time checks on
+    where its arrays lie in memory, and takes a scalar path otherwise. A sum in
+    a loop that also stores would then be added in another order depending on
+    the heap. So every sum is computed in a loop that only reads (:func:`dot`),
+    and a row's vectors live in one scratch block at fixed offsets.
     """
     n, k = X.shape
     for u in prange(n):
         start, stop = indptr[u], indptr[u + 1]
+        if start == stop:
+            X[u, :] = 0.0
+            continue
         for jj in range(start, min(stop, start + PREFETCH_AHEAD)):
             prefetch_row(Y, indices[jj])
-        x = X[u]
-        r = np.empty(k, dtype=np.float32)
-        p = np.empty(k, dtype=np.float32)
-        Ap = np.empty(k, dtype=np.float32)
+        scratch = np.empty((4, k), dtype=np.float32)
+        x, r, p, Ap = scratch[0], scratch[1], scratch[2], scratch[3]
+        x[:] = X[u]
         for a in range(k):  # r = b - A x, with b = Yᵀ C_u p_u
-            s = np.float32(0.0)
-            for bb in range(k):
-                s += YtY_reg[a, bb] * x[bb]
-            r[a] = -s
+            r[a] = -row_dot(YtY_reg, a, x)
         for jj in range(start, stop):
             if jj + PREFETCH_AHEAD < stop:
                 prefetch_row(Y, indices[jj + PREFETCH_AHEAD])
             i = indices[jj]
             c = data[jj]
-            yx = np.float32(0.0)
-            for a in range(k):
-                yx += Y[i, a] * x[a]
-            w = c - (c - np.float32(1.0)) * yx
+            w = c - (c - np.float32(1.0)) * row_dot(Y, i, x)
             for a in range(k):
                 r[a] += w * Y[i, a]
-        rs_old = np.float32(0.0)
-        for a in range(k):
-            p[a] = r[a]
-            rs_old += r[a] * r[a]
+        p[:] = r
+        rs_old = dot(r, r)
         for _ in range(cg_steps):
             if rs_old < 1e-20:
                 break
             for a in range(k):
-                s = np.float32(0.0)
-                for bb in range(k):
-                    s += YtY_reg[a, bb] * p[bb]
-                Ap[a] = s
+                Ap[a] = row_dot(YtY_reg, a, p)
             for jj in range(start, stop):
                 i = indices[jj]
-                yp = np.float32(0.0)
-                for a in range(k):
-                    yp += Y[i, a] * p[a]
-                w = (data[jj] - np.float32(1.0)) * yp
+                w = (data[jj] - np.float32(1.0)) * row_dot(Y, i, p)
                 for a in range(k):
                     Ap[a] += w * Y[i, a]
-            pAp = np.float32(0.0)
-            for a in range(k):
-                pAp += p[a] * Ap[a]
-            alpha = rs_old / pAp
-            rs_new = np.float32(0.0)
+            alpha = rs_old / dot(p, Ap)
             for a in range(k):
                 x[a] += alpha * p[a]
                 r[a] -= alpha * Ap[a]
-                rs_new += r[a] * r[a]
+            rs_new = dot(r, r)
             beta = rs_new / rs_old
             for a in range(k):
                 p[a] = r[a] + beta * p[a]
             rs_old = rs_new
+        X[u] = x
 
 
 @njit(parallel=True, fastmath=True, cache=True)
@@ -205,12 +219,14 @@ def loss_terms(indptr, indices, data, X, Y, YtY):
     norms = np.zeros(n)
     for u in prange(n):
         s = 0.0
+        norm = 0.0
         for a in range(k):
             t = 0.0
             for bb in range(k):
                 t += YtY[a, bb] * X[u, bb]
             s += t * X[u, a]
-            norms[u] += np.float64(X[u, a]) * X[u, a]
+            norm += np.float64(X[u, a]) * X[u, a]
+        norms[u] = norm
         for jj in range(indptr[u], indptr[u + 1]):
             i = indices[jj]
             c = np.float64(data[jj])

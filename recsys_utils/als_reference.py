@@ -46,11 +46,15 @@ def least_squares_cg(Cui: sp.csr_matrix, X: np.ndarray, Y: np.ndarray, regulariz
 
     Never forms the k x k matrix of a user: each step needs ``A p``, which is
     ``(YᵀY + reg I) p`` plus ``(c - 1) (y_i . p) y_i`` over the user's items.
+    A row with nothing stored gets 0, the exact solution, as in :func:`least_squares`.
     """
     YtY = Y.T @ Y + regularization * np.eye(Y.shape[1])
     X = np.array(X, dtype=np.float64, copy=True)
     for u in range(Cui.shape[0]):
         items, confidence = _rows(Cui, u)
+        if len(items) == 0:
+            X[u] = 0.0
+            continue
         Yu = Y[items]
 
         def A_times(v: np.ndarray) -> np.ndarray:
