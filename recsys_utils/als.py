@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from . import als_kernels
 from .neighbours import TopRelated
 from .playdata import PlayData
+from .utils import canonical_csr, check_real, check_whole_number, top_n
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +40,13 @@ def linear_confidence(user_items: sp.csr_matrix, alpha: float = 40.0) -> sp.csr_
 
 
 def check_user_items(user_items, shape: tuple[int, int] | None = None) -> sp.csr_matrix:
-    """Validate a users x items confidence matrix; return it as float32 CSR with sorted indices."""
+    """Validate a users x items confidence matrix; return it as float32 CSR, each entry once, sorted.
+
+    A (user, item) stored twice is summed (:func:`recsys_utils.utils.canonical_csr`).
+    """
     if isinstance(user_items, PlayData):
         user_items = user_items.user_items
-    if not sp.issparse(user_items) or user_items.format != "csr":
-        kind = user_items.format if sp.issparse(user_items) else type(user_items).__name__
-        raise TypeError(f"user_items must be a scipy.sparse CSR matrix (users x items), not {kind}; use .tocsr()")
+    user_items = canonical_csr(user_items, "user_items")
     if shape is not None and user_items.shape != shape:
         if user_items.shape == shape[::-1]:
             raise ValueError(
@@ -58,10 +60,7 @@ def check_user_items(user_items, shape: tuple[int, int] | None = None) -> sp.csr
             raise ValueError("user_items contains NaN or infinite confidences")
         if user_items.data.min() < 0:
             raise ValueError("confidences must be non-negative (negative values make the systems indefinite)")
-    matrix = user_items.astype(np.float32, copy=False)
-    if not matrix.has_sorted_indices:
-        matrix = matrix.sorted_indices()
-    return matrix
+    return user_items.astype(np.float32, copy=False)
 
 
 def confidence_loss(Cui: sp.csr_matrix, user_factors: np.ndarray, item_factors: np.ndarray,
@@ -88,8 +87,7 @@ def _threads(num_threads: int | None):
     """numba's pool set to ``num_threads`` for the call and BLAS kept to one thread."""
     previous = numba.get_num_threads()
     wanted = numba.config.NUMBA_NUM_THREADS if num_threads is None else num_threads
-    if not 1 <= wanted <= numba.config.NUMBA_NUM_THREADS:
-        raise ValueError(f"num_threads must be between 1 and {numba.config.NUMBA_NUM_THREADS}, not {wanted}")
+    check_whole_number(wanted, "num_threads", 1, numba.config.NUMBA_NUM_THREADS)
     numba.set_num_threads(wanted)
     old_chunk = numba.set_parallel_chunksize(PARALLEL_CHUNKSIZE)
     try:
@@ -135,21 +133,13 @@ class ImplicitALS:
     def __init__(self, factors: int = 50, regularization: float = 0.01, iterations: int = 15, solver: str = "cg",
                  cg_steps: int = 3, random_state: int | None = None, num_threads: int | None = None,
                  show_progress: bool = True) -> None:
-        if int(factors) != factors or factors < 1:
-            raise ValueError(f"factors must be a whole number >= 1, not {factors}")
-        if not np.isfinite(regularization) or regularization < 0:
-            raise ValueError(f"regularization must be >= 0, not {regularization}")
-        if iterations < 0:
-            raise ValueError(f"iterations must be >= 0, not {iterations}")
         if solver not in SOLVERS:
             raise ValueError(f"solver must be one of {SOLVERS}, not {solver!r}")
-        if cg_steps < 1:
-            raise ValueError(f"cg_steps must be >= 1, not {cg_steps}")
-        self.factors = int(factors)
-        self.regularization = float(regularization)
-        self.iterations = int(iterations)
+        self.factors = check_whole_number(factors, "factors", 1)
+        self.regularization = check_real(regularization, "regularization", 0.0)
+        self.iterations = check_whole_number(iterations, "iterations", 0)
         self.solver = solver
-        self.cg_steps = int(cg_steps)
+        self.cg_steps = check_whole_number(cg_steps, "cg_steps", 1)
         self.random_state = random_state
         self.num_threads = num_threads
         self.show_progress = show_progress
@@ -189,6 +179,8 @@ class ImplicitALS:
                 current = getattr(self, name)
                 if current is None or current.shape != (rows, self.factors):
                     raise ValueError(f"keep_factors needs {name} of shape {(rows, self.factors)}")
+                if not np.isfinite(current).all():
+                    raise ValueError(f"keep_factors: {name} holds NaN or infinite values")
                 setattr(self, name, np.ascontiguousarray(current, dtype=np.float32))
         else:
             self.init_factors(n_users, n_items)
@@ -203,10 +195,22 @@ class ImplicitALS:
                 self._half_step(Cui, self.user_factors, self.item_factors)
                 self._half_step(Ciu, self.item_factors, self.user_factors)
                 seconds = time.perf_counter() - start
+                self._check_finite(iteration)
                 bar.update(1)
                 if callback is not None:
                     callback(iteration, seconds, self)
         return self
+
+    def _check_finite(self, iteration: int) -> None:
+        """Stop a fit whose factors are no longer finite, leaving the model unfitted."""
+        if np.isfinite(self.user_factors).all() and np.isfinite(self.item_factors).all():
+            return
+        self.user_factors = self.item_factors = self.user_items = None
+        raise FloatingPointError(
+            f"ALS ({self.solver}) produced NaN or infinite factors in iteration {iteration}: the least-squares "
+            f"systems are singular or overflow (regularization={self.regularization:g}, factors={self.factors}). "
+            "Use regularization > 0, fewer factors than items, or smaller confidences. The model is left unfitted."
+        )
 
     def _half_step(self, Cui: sp.csr_matrix, X: np.ndarray, Y: np.ndarray) -> None:
         """Solve every row of X for fixed Y (in place)."""
@@ -239,7 +243,10 @@ class ImplicitALS:
         return confidence_loss(Cui, self.user_factors, self.item_factors, self.regularization, self.num_threads)
 
     def recommend(self, user: int, n: int = 10, *, filter_already_listened: bool = True, explain: int = 0):
-        """The ``n`` best items for ``user`` by ``x_u . y_i``.
+        """The ``n`` best items for ``user`` by ``x_u . y_i``, best first; equal scores by item index.
+
+        Items with all-zero factors (no listener in the training data) are never
+        recommended, so fewer than ``n`` come back when fewer items are left.
 
         Parameters
         ----------
@@ -256,26 +263,27 @@ class ImplicitALS:
 
         Returns
         -------
-        items : ndarray of int, shape (n,)
-        scores : ndarray of float32, shape (n,)
+        items : ndarray of int, shape (<= n,)
+        scores : ndarray of float32, shape (<= n,)
         because : list of (indices, contributions) per item, only if ``explain``.
         """
         self._check_fitted()
         n_users, n_items = self.shape
+        user = check_whole_number(user, "user")
         if not 0 <= user < n_users:
             raise IndexError(f"user {user} is not in [0, {n_users})")
-        listened = self.user_items.indices[self.user_items.indptr[user]:self.user_items.indptr[user + 1]]
-        available = n_items - (len(listened) if filter_already_listened else 0)
-        if not 1 <= n <= available:
-            raise ValueError(f"n must be between 1 and {available}, not {n}")
+        n = check_whole_number(n, "n", 1, n_items)
+        explain = check_whole_number(explain, "explain", 0)
         scores = self.item_factors @ self.user_factors[user]
+        scores[~self.item_factors.any(axis=1)] = -np.inf
         if filter_already_listened:
-            scores[listened] = -np.inf
-        top = np.argpartition(-scores, n - 1)[:n]
-        top = top[np.argsort(-scores[top], kind="stable")]
+            scores[self.user_items.indices[self.user_items.indptr[user]:self.user_items.indptr[user + 1]]] = -np.inf
+        top, top_scores = top_n(scores[None, :], n)
+        found = np.isfinite(top_scores[0])
+        top, top_scores = top[0][found], top_scores[0][found]
         if not explain:
-            return top, scores[top]
-        return top, scores[top], self._explain(user, top, explain)
+            return top, top_scores
+        return top, top_scores, self._explain(user, top, explain)
 
     def _explain(self, user: int, items: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
         start, stop = self.user_items.indptr[user], self.user_items.indptr[user + 1]

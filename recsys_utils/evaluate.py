@@ -16,11 +16,15 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from .utils import canonical_csr, check_real, check_whole_number, top_n
+
 ScoreFunction = Callable[[np.ndarray], np.ndarray]
 
 
 def _check_related(related: np.ndarray, k: int) -> np.ndarray:
+    """The first k columns of related lists (-1 marks a place with no item)."""
     related = np.asarray(related)
+    k = check_whole_number(k, "k", 1)
     if related.ndim != 2 or related.shape[1] < k:
         raise ValueError(f"need related lists of at least k={k} items (shape (n_items, >= k)), got {related.shape}")
     return related[:, :k]
@@ -52,33 +56,51 @@ def genre_precision_at_k(related: np.ndarray, genres: np.ndarray, k: int = 10, i
     related = _check_related(related, k)
     genres = np.asarray(genres)
     items = np.arange(len(related)) if items is None else np.asarray(items)
-    return float((genres[related[items]] == genres[items][:, None]).mean())
+    lists = related[items]
+    same = (genres[np.maximum(lists, 0)] == genres[items][:, None]) & (lists >= 0)  # no item: not the genre
+    return float(same.mean())
 
 
 def recall_at_n(approximate: np.ndarray, exact: np.ndarray) -> float:
-    """Share of the exact related items that an approximate search also found."""
+    """Share of the exact related items that an approximate search also found.
+
+    Both are (n_items, n) lists of the same width; places with no item (-1)
+    are not counted on either side.
+    """
     approximate, exact = np.asarray(approximate), np.asarray(exact)
-    if approximate.shape[0] != exact.shape[0]:
-        raise ValueError("approximate and exact lists must cover the same items")
+    if approximate.ndim != 2 or exact.ndim != 2 or approximate.shape[0] != exact.shape[0]:
+        raise ValueError(f"approximate {approximate.shape} and exact {exact.shape} lists must be 2-d and "
+                         "cover the same items")
+    if approximate.shape[1] < exact.shape[1]:
+        raise ValueError(f"approximate lists hold {approximate.shape[1]} items, fewer than the exact lists' "
+                         f"{exact.shape[1]}: recall would be capped; search for as many as the exact lists hold")
     n = exact.shape[1]
-    hits = sum(np.intersect1d(a, e).size for a, e in zip(approximate[:, :n], exact))
-    return hits / exact.size
+    wanted = exact >= 0
+    if not wanted.any():
+        raise ValueError("the exact lists hold no item")
+    hits = sum(np.intersect1d(a[a >= 0], e[e >= 0]).size for a, e in zip(approximate[:, :n], exact))
+    return hits / int(wanted.sum())
 
 
 def train_test_split(user_items: sp.csr_matrix, test_fraction: float = 0.2, random_state: int | None = 0,
                      min_items: int = 2) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """Hide a random ``test_fraction`` of each user's items (at least one).
 
-    Users with fewer than ``min_items`` items keep them all in train. Both
-    matrices are users x items with the input's shape; they add up to it.
+    Every user keeps at least one item in train (so a user with 2 items hides
+    at most 1, whatever ``test_fraction``), and users with fewer than
+    ``min_items`` items keep them all in train. Both matrices are users x
+    items with the input's shape; they add up to it. An item stored twice in
+    a row is summed first, so it lands on one side only.
     """
+    test_fraction = check_real(test_fraction, "test_fraction")
     if not 0 < test_fraction < 1:
-        raise ValueError("test_fraction must be in (0, 1)")
-    if not sp.isspmatrix_csr(user_items) and not isinstance(user_items, sp.csr_array):
-        raise TypeError("user_items must be CSR (users x items)")
+        raise ValueError(f"test_fraction must be in (0, 1), not {test_fraction}")
+    min_items = check_whole_number(min_items, "min_items", 2)
+    user_items = canonical_csr(user_items, "user_items")
     rng = np.random.default_rng(random_state)
     counts = np.diff(user_items.indptr)
     n_test = np.where(counts >= min_items, np.maximum(1, np.round(counts * test_fraction)), 0).astype(np.int64)
+    n_test = np.minimum(n_test, np.maximum(counts - 1, 0))
     rows = np.repeat(np.arange(user_items.shape[0]), counts)
     # A random rank of each entry within its row: the lowest n_test go to test.
     order = np.lexsort((rng.random(user_items.nnz), rows))
@@ -97,6 +119,11 @@ def recommend_top_k(score_users: ScoreFunction, train: sp.csr_matrix, k: int = 1
                     batch_size: int = 512) -> np.ndarray:
     """Top-k items per user by ``score_users``, skipping items the user has in ``train``.
 
+    Items that no user has in ``train`` are never recommended (a model has
+    nothing to recommend them from; their scores are artefacts). Equal scores
+    are ordered by item index. A user with fewer than ``k`` items left gets
+    -1 in the places beyond them.
+
     Parameters
     ----------
     score_users : callable
@@ -110,18 +137,27 @@ def recommend_top_k(score_users: ScoreFunction, train: sp.csr_matrix, k: int = 1
     -------
     ndarray of int, shape (len(users), k)
     """
+    train = canonical_csr(train, "train")
+    n_items = train.shape[1]
+    k = check_whole_number(k, "k", 1)
+    if k > n_items:
+        raise ValueError(f"k={k} is more than the {n_items} items there are")
+    batch_size = check_whole_number(batch_size, "batch_size", 1)
     users = np.arange(train.shape[0]) if users is None else np.asarray(users)
+    unseen = np.bincount(train.indices, minlength=n_items) == 0
     out = np.empty((len(users), k), dtype=np.int64)
     for start in range(0, len(users), batch_size):
         batch = users[start:start + batch_size]
         scores = np.array(score_users(batch), dtype=np.float32, copy=True)
-        if scores.shape != (len(batch), train.shape[1]):
-            raise ValueError(f"score_users returned shape {scores.shape}, expected {(len(batch), train.shape[1])}")
+        if scores.shape != (len(batch), n_items):
+            raise ValueError(f"score_users returned shape {scores.shape}, expected {(len(batch), n_items)}")
+        if np.isnan(scores).any():
+            raise ValueError("score_users returned NaN scores")
         seen = train[batch]
         scores[np.repeat(np.arange(len(batch)), np.diff(seen.indptr)), seen.indices] = -np.inf
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
-        out[start:start + batch_size] = np.take_along_axis(part, order, axis=1)
+        scores[:, unseen] = -np.inf
+        top, top_scores = top_n(scores, k)
+        out[start:start + batch_size] = np.where(np.isneginf(top_scores), -1, top)
     return out
 
 
@@ -135,8 +171,22 @@ def ranking_metrics(recommended: np.ndarray, test: sp.csr_matrix, users: np.ndar
     * recall@k = hits / |held out|
     * AP@k = sum over hit positions i of precision@i, / min(k, |held out|)
     * NDCG@k = sum of 1/log2(i + 1) over hits / the same for a perfect list
+
+    ``recommended`` holds at least k items per user, each at most once
+    (-1 marks a place with no item; it is a miss).
     """
-    recommended = np.asarray(recommended)[:, :k]
+    recommended = np.asarray(recommended)
+    k = check_whole_number(k, "k", 1)
+    if recommended.ndim != 2 or recommended.shape[1] < k:
+        raise ValueError(f"recommended must be (users, >= k={k}) lists, not shape {recommended.shape}")
+    recommended = recommended[:, :k]
+    ordered = np.sort(recommended, axis=1)
+    repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    if repeated.any():
+        row = int(np.flatnonzero(repeated.any(axis=1))[0])
+        raise ValueError(f"list {row} recommends an item more than once ({recommended[row].tolist()}): "
+                         "each item may count as a hit once")
+    test = canonical_csr(test, "test")
     users = np.arange(len(recommended)) if users is None else np.asarray(users)
     held_out = np.diff(test.indptr)[users]
     scored = held_out > 0
@@ -146,7 +196,7 @@ def ranking_metrics(recommended: np.ndarray, test: sp.csr_matrix, users: np.ndar
     truth = test[users].tocoo()
     n_items = test.shape[1]
     truth_keys = np.sort(truth.row.astype(np.int64) * n_items + truth.col)
-    hits = np.isin(np.arange(len(users))[:, None] * n_items + recommended, truth_keys)  # (users, k)
+    hits = np.isin(np.arange(len(users))[:, None] * n_items + recommended, truth_keys) & (recommended >= 0)
     positions = np.arange(1, k + 1)
     precision_at_i = np.cumsum(hits, axis=1) / positions
     discount = 1.0 / np.log2(positions + 1)
@@ -162,6 +212,7 @@ def ranking_metrics(recommended: np.ndarray, test: sp.csr_matrix, users: np.ndar
 
 def popularity_scorer(train: sp.csr_matrix) -> ScoreFunction:
     """The most-popular baseline: every user gets items ranked by their number of listeners."""
+    train = canonical_csr(train, "train")
     listeners = np.bincount(train.indices, minlength=train.shape[1]).astype(np.float32)
     return lambda users: np.broadcast_to(listeners, (len(users), len(listeners)))
 

@@ -15,6 +15,8 @@ import numpy as np
 from numba import njit, prange
 from tqdm.auto import tqdm
 
+from .utils import check_whole_number, top_n
+
 BLOCK_BYTES = 128 << 20  # memory for one block of similarity scores
 MIN_BLOCK_ROWS = 256  # fewer rows per BLAS product waste most of its speed
 
@@ -76,19 +78,13 @@ def normalize_rows(factors: np.ndarray) -> np.ndarray:
     return factors / np.where(norms > 0, norms, 1.0)
 
 
-def _top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the indices of the n largest scores, best first (NumPy twin of :func:`top_n_rows`)."""
-    part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
-    part_scores = np.take_along_axis(scores, part, axis=1)
-    order = np.argsort(-part_scores, axis=1, kind="stable")
-    return np.take_along_axis(part, order, axis=1), np.take_along_axis(part_scores, order, axis=1)
-
-
 class TopRelated:
     """Exact related items by cosine similarity of item factors (as in the blog).
 
     Rows are normalised once; a query is then one matrix-vector product and an
-    ``argpartition``.
+    ``argpartition``. Items whose factors are all zero (no listener in the
+    training data) are never returned as related: their cosine with anything
+    is undefined, not 0.
 
     Parameters
     ----------
@@ -99,6 +95,7 @@ class TopRelated:
 
     def __init__(self, item_factors: np.ndarray, item_names=None) -> None:
         self.factors = normalize_rows(item_factors)
+        self.has_factors = self.factors.any(axis=1)
         self.names = ItemNames(item_names) if item_names is not None else None
         if self.names is not None and len(self.names) != len(self.factors):
             raise ValueError(f"{len(self.names)} names for {len(self.factors)} item factors")
@@ -114,20 +111,32 @@ class TopRelated:
     def get_related(self, item: int | str, n: int = 10, *, include_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` items most similar to ``item`` (an index or a name), best first.
 
+        Equal scores are ordered by item index. Fewer than ``n`` come back
+        when fewer items have factors.
+
         Returns
         -------
-        indices : ndarray of int, shape (n,)
-        scores : ndarray of float32, shape (n,)
+        indices : ndarray of int, shape (<= n,)
+        scores : ndarray of float32, shape (<= n,)
             Cosine similarities, in [-1, 1].
+
+        Raises
+        ------
+        ValueError
+            ``item`` has all-zero factors, so nothing is related to it.
         """
         i = self.index(item)
-        available = self.n_items - (0 if include_self else 1)
-        _check_n(n, available)
+        _check_n(n, self.n_items - (0 if include_self else 1))
+        if not self.has_factors[i]:
+            raise ValueError(f"item {item!r} has all-zero factors (no listener in the training data): "
+                             "no item is related to it")
         scores = self.factors @ self.factors[i]
+        scores[~self.has_factors] = -np.inf
         if not include_self:
             scores[i] = -np.inf
-        indices, top = _top_n(scores[None, :], n)
-        return indices[0], top[0]
+        indices, top = top_n(scores[None, :], n)
+        found = np.isfinite(top[0])
+        return indices[0][found], top[0][found]
 
 
 @njit(parallel=True, cache=True)
@@ -177,6 +186,7 @@ def _check_index(item, n_items: int) -> int:
 
 
 def _check_n(n: int, available: int) -> None:
+    check_whole_number(n, "n")
     if not 1 <= n <= available:
         raise ValueError(f"n must be between 1 and {available} (the other items), not {n}")
 
@@ -197,17 +207,22 @@ def all_related(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``n`` most similar items of every item (itself excluded), by cosine.
 
+    Items whose factors are all zero (no listener in the training data) are in
+    no list, and their own row holds no item. A place that holds no item (that
+    row, or the end of a row when fewer items have factors) is -1 with score NaN.
+
     Parameters
     ----------
     item_factors : ndarray, shape (n_items, factors)
     n : int
     method : {"exact", "annoy", "nndescent"}
         ``"exact"``: blocks of rows against all items, one BLAS product each,
-        memory for scores bounded by ``block_bytes``. ``"annoy"``: the blog's
-        Annoy index (:class:`recsys_utils.ann.ApproximateTopRelated`, options
-        ``n_trees``, ``search_k``), queries spread over threads.
-        ``"nndescent"``: pynndescent's k-NN graph
-        (:func:`recsys_utils.ann.nndescent_related`, option ``n_neighbors``).
+        memory for scores bounded by ``block_bytes``; equal scores are ordered
+        by item index. ``"annoy"``: the blog's Annoy index
+        (:class:`recsys_utils.ann.ApproximateTopRelated`, options ``n_trees``,
+        ``search_k``), queries spread over threads. ``"nndescent"``:
+        pynndescent's k-NN graph (:func:`recsys_utils.ann.nndescent_related`,
+        option ``n_neighbors``).
     block_bytes : int
     show_progress : bool
     random_state : int
@@ -221,23 +236,33 @@ def all_related(
     scores : ndarray of float32, shape (n_items, n)
         Cosine similarities, best first.
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if method == "exact" and options:
+        raise TypeError(f"options {sorted(options)} do not apply to the exact method")
+    factors = normalize_rows(item_factors)
+    _check_n(n, len(factors) - 1)
     if method == "annoy":
         from .ann import ApproximateTopRelated
 
-        index = ApproximateTopRelated(item_factors, random_state=random_state, num_threads=num_threads, **options)
+        index = ApproximateTopRelated(factors, random_state=random_state, num_threads=num_threads, **options)
         return index.all_related(n, show_progress=show_progress)
     if method == "nndescent":
         from .ann import nndescent_related
 
-        return nndescent_related(item_factors, n, random_state=random_state, num_threads=num_threads,
+        return nndescent_related(factors, n, random_state=random_state, num_threads=num_threads,
                                  show_progress=show_progress, **options)
-    if method != "exact":
-        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    if options:
-        raise TypeError(f"options {sorted(options)} do not apply to the exact method")
-    factors = normalize_rows(item_factors)
-    n_items = len(factors)
-    _check_n(n, n_items - 1)
+    keep = np.flatnonzero(factors.any(axis=1))
+    width = max(0, min(n, len(keep) - 1))
+    found, found_scores = _exact_related(factors[keep], width, block_bytes, show_progress)
+    return spread_rows(keep, len(factors), n, found, found_scores)
+
+
+def _exact_related(unit: np.ndarray, n: int, block_bytes: int, show_progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top ``n`` of every row of ``unit`` (unit rows) among the others, in blocks of BLAS products."""
+    n_items = len(unit)
+    if n == 0:
+        return np.empty((n_items, 0), np.int32), np.empty((n_items, 0), np.float32)
     block = max(min(MIN_BLOCK_ROWS, n_items), min(n_items, block_bytes // (4 * n_items)))
     indices = np.empty((n_items, n), dtype=np.int32)
     scores = np.empty((n_items, n), dtype=np.float32)
@@ -245,5 +270,22 @@ def all_related(
     for start in tqdm(starts, total=math.ceil(n_items / block), desc="related items", unit="block",
                       disable=not show_progress, leave=False):
         stop = min(start + block, n_items)
-        indices[start:stop], scores[start:stop] = top_n_rows(factors[start:stop] @ factors.T, n, start)
+        indices[start:stop], scores[start:stop] = top_n_rows(unit[start:stop] @ unit.T, n, start)
+    return indices, scores
+
+
+def spread_rows(keep: np.ndarray, n_items: int, n: int, found: np.ndarray,
+                found_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Related lists computed among the items ``keep`` only, as lists over all ``n_items`` items.
+
+    ``found`` holds positions in ``keep`` (-1 for no item), ``len(keep)`` rows
+    of at most ``n``. Rows of the other items, and places beyond ``found``'s
+    width, are -1 with score NaN.
+    """
+    indices = np.full((n_items, n), -1, dtype=np.int32)
+    scores = np.full((n_items, n), np.nan, dtype=np.float32)
+    width = found.shape[1]
+    valid = found >= 0
+    indices[keep, :width] = np.where(valid, keep[np.maximum(found, 0)], -1)
+    scores[keep, :width] = np.where(valid, found_scores, np.nan)
     return indices, scores

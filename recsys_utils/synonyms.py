@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .utils import canonical_csr
+
 
 def find_synonyms(related: np.ndarray, scores: np.ndarray, user_items: sp.csr_matrix, k: int = 10,
                   min_listeners: int = 1) -> np.ndarray:
@@ -34,10 +36,12 @@ def find_synonyms(related: np.ndarray, scores: np.ndarray, user_items: sp.csr_ma
     """
     related, scores = np.asarray(related)[:, :k], np.asarray(scores)[:, :k]
     n_items = related.shape[0]
+    user_items = canonical_csr(user_items, "user_items")
     if user_items.shape[1] != n_items:
         raise ValueError(f"user_items has {user_items.shape[1]} items (columns), related lists cover {n_items}")
     a = np.repeat(np.arange(n_items), k)
     b = related.ravel()
+    a, b = a[b >= 0], b[b >= 0]  # -1: a place with no item
     keys = np.minimum(a, b).astype(np.int64) * n_items + np.maximum(a, b)
     pair_keys, counts = np.unique(keys, return_counts=True)
     mutual = pair_keys[counts == 2]  # listed from both sides

@@ -186,14 +186,16 @@ def test_recommend_skips_listened_items_and_explains_its_scores(Cui):
     items, scores = model.recommend(user, n=5)
     assert not set(items) & listened and list(scores) == sorted(scores, reverse=True)
     everything, _ = model.recommend(user, n=40, filter_already_listened=False)
-    assert sorted(everything) == list(range(40))
+    assert sorted(everything) == sorted(set(range(40)) - {11})  # item 11 has no listener: never recommended
     items, scores, because = model.recommend(user, n=3, explain=len(listened))
     for score, (sources, contributions) in zip(scores, because):
         assert set(sources) == listened
         # with user factors exact for the item factors, the contributions add up to the score
         assert contributions.sum() == pytest.approx(score, rel=1e-4, abs=1e-6)
+    every_other, _ = model.recommend(user, n=40)  # more than are left: those that are
+    assert sorted(every_other) == sorted(set(range(40)) - listened - {11})  # 11 has no listener
     with pytest.raises(ValueError, match="n must be"):
-        model.recommend(user, n=41 - len(listened))
+        model.recommend(user, n=41)
     with pytest.raises(IndexError):
         model.recommend(60)
 
