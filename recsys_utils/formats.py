@@ -113,6 +113,23 @@ def _warn_if_not_official(report: ParseReport) -> None:
         )
 
 
+def _no_readable_rows(report: ParseReport) -> ValueError:
+    return ValueError(f"{report.source} holds no readable rows: every line was skipped.\n{report.summary()}")
+
+
+def _read_table(path: Path, columns: tuple[str, ...], report: ParseReport, **kwargs) -> pd.DataFrame:
+    """The good lines of a tab-separated file that may start with a header line, as one frame."""
+    frames = list(read_tsv(path, columns, report, header="auto", **kwargs))
+    if report.rows_read == 0:
+        raise ValueError(
+            f"{path} holds no rows: it is empty or has only its header line, so it is probably "
+            "truncated. Replace it with the published file (delete it, and load_dataset downloads it again)."
+        )
+    if not frames:
+        raise _no_readable_rows(report)
+    return pd.concat(frames, ignore_index=True)
+
+
 def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> PlayData:
     """Parse ``usersha1-artmbid-artname-plays.tsv`` from Last.fm 360K as published.
 
@@ -126,7 +143,8 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     reason. A row with an empty name but an MBID that names an artist elsewhere
     in the file is kept under that name. Repeated (user, artist) rows are summed.
     Names the file wrote in CSV quotes (``"lee ""scratch"" perry"``) are
-    unquoted (``lee "scratch" perry``); see :func:`unquote_names`.
+    unquoted (``lee "scratch" perry``); see :func:`unquote_names`. A file of
+    which no line is kept is an error.
 
     Parameters
     ----------
@@ -137,6 +155,11 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     -------
     PlayData
         ``user_items`` is users x artists; users and artists sorted by id and name.
+
+    Raises
+    ------
+    ValueError
+        No line of the file is kept; the message carries the report's summary.
     """
     path = Path(path)
     report = ParseReport(source=str(path), expected_md5=LASTFM_360K_MD5)
@@ -160,7 +183,7 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
         parts.append((u[named], artists.encode(names[named]), m[named], p[named]))
 
     if not parts:
-        raise ValueError(f"{path} holds no readable rows\n{report.summary()}")
+        raise _no_readable_rows(report)
     user_of, artist_of, mbid_of, plays = (
         np.concatenate([part[i] for part in parts]) for i in range(4)
     )
@@ -180,6 +203,8 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
         mbid_of = np.concatenate([mbid_of, m0[found]])
         plays = np.concatenate([plays, p0[found]])
         has_mbid = mbid_of != no_mbid
+    if len(plays) == 0:
+        raise _no_readable_rows(report)
 
     # Unquote names once per distinct name, not per line; a name that was in the file
     # both quoted and plain becomes one artist (its rows are summed below).
@@ -214,18 +239,28 @@ HETREC_USER_ARTISTS_MD5 = "85f04141f44f8ff69953bdbd62728bf5"
 def read_hetrec_lastfm(directory: str | os.PathLike, *, show_progress: bool = True) -> PlayData:
     """Parse HetRec 2011 Last.fm 2K: ``user_artists.dat`` and ``artists.dat``.
 
-    Both are tab-separated with a header; ``weight`` is the play count.
-    Artists are the rows of ``artists.dat`` in id order; users are sorted by id.
-    ``PlayData.report`` accounts for every line of ``user_artists.dat``; lines of
-    ``artists.dat`` that cannot be read are warned about.
+    Both are tab-separated; ``weight`` is the play count. Artists are the rows
+    of ``artists.dat`` in id order; users are sorted by id. ``PlayData.report``
+    accounts for every line of ``user_artists.dat``; lines of ``artists.dat``
+    that cannot be read are warned about.
+
+    The published files start with a header line (``userID TAB artistID TAB
+    weight`` and ``id TAB name TAB url TAB pictureURL``), but some copies
+    have none. So the first line is skipped only when it is that header (in
+    any case); otherwise it is read as data. A first line that is neither the
+    header nor a valid row (a header someone edited) is counted as a malformed
+    line 1 in the report, like any other malformed line, rather than refused.
+
+    Raises
+    ------
+    ValueError
+        A file is empty or has only its header line, or no line of
+        ``user_artists.dat`` is kept.
     """
     directory = Path(directory)
     names_report = ParseReport(source=str(directory / "artists.dat"))
-    names = pd.concat(
-        list(read_tsv(directory / "artists.dat", ("id", "name", "url", "pictureURL"), names_report,
-                      integer_columns=["id"], header=True, show_progress=False)),
-        ignore_index=True,
-    )
+    names = _read_table(directory / "artists.dat", ("id", "name", "url", "pictureURL"), names_report,
+                        integer_columns=["id"], show_progress=False)
     if names_report.rows_dropped:
         warnings.warn("artists.dat: " + names_report.summary(), DataIntegrityWarning, stacklevel=2)
     repeated = names["id"].duplicated()
@@ -235,11 +270,8 @@ def read_hetrec_lastfm(directory: str | os.PathLike, *, show_progress: bool = Tr
     artist_ids = names["id"].to_numpy()
 
     report = ParseReport(source=str(directory / "user_artists.dat"), expected_md5=HETREC_USER_ARTISTS_MD5)
-    plays = pd.concat(
-        list(read_tsv(directory / "user_artists.dat", ("userID", "artistID", "weight"), report,
-                      integer_columns=["userID", "artistID", "weight"], header=True, show_progress=show_progress)),
-        ignore_index=True,
-    )
+    plays = _read_table(directory / "user_artists.dat", ("userID", "artistID", "weight"), report,
+                        integer_columns=["userID", "artistID", "weight"], show_progress=show_progress)
     zero = plays["weight"].to_numpy() == 0
     report.drop("zero plays", plays["line"].to_numpy()[zero])
     plays = plays[~zero]
@@ -247,6 +279,8 @@ def read_hetrec_lastfm(directory: str | os.PathLike, *, show_progress: bool = Tr
     known = (artist_col < len(artist_ids)) & (artist_ids[np.minimum(artist_col, len(artist_ids) - 1)] == plays["artistID"].to_numpy())
     report.drop("artist id not in artists.dat", plays["line"].to_numpy()[~known])
     plays, artist_col = plays[known], artist_col[known]
+    if len(plays) == 0:
+        raise _no_readable_rows(report)
     user_numbers, user_row = np.unique(plays["userID"].to_numpy(), return_inverse=True)
     user_items = _play_matrix(user_row, artist_col, plays["weight"].to_numpy(), (len(user_numbers), len(artist_ids)))
     report.rows_kept = len(plays)

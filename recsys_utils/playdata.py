@@ -201,7 +201,9 @@ class PlayData:
 
     @property
     def density(self) -> float:
-        return self.nnz / (self.n_users * self.n_artists)
+        """Share of (user, artist) cells that hold a play count; 0.0 for an empty matrix."""
+        cells = self.n_users * self.n_artists
+        return self.nnz / cells if cells else 0.0
 
     @property
     def item_users(self) -> sp.csr_matrix:

@@ -3,9 +3,16 @@
 pandas' C parser is fast but, with ``on_bad_lines="skip"``, it drops lines
 without saying which or why, and it pads short lines with NaN. So each block of
 bytes is checked first with NumPy (column count, blank lines, UTF-8, whole
-numbers), the bad lines are counted by reason in a :class:`ParseReport`, and
-only the good lines go to pandas. Integer columns are parsed here from the bytes
-we have already checked, so pandas only reads the text columns.
+numbers, line endings), the bad lines are counted by reason in a
+:class:`ParseReport`, and only the good lines go to pandas. Integer columns are
+parsed here from the bytes we have already checked, so pandas only reads the
+text columns.
+
+Where pandas' reading of the bytes differs from ours, the checks make the two
+agree: it ends a line at a lone ``\r`` too, so a line holding one is skipped
+("carriage return inside a line"); it drops a byte order mark at the start of
+whatever it is given, so one is skipped at the start of the file only and read
+as text anywhere else. NUL and other control bytes are ordinary text to both.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterator, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -33,17 +41,20 @@ def read_tsv(
     report: ParseReport,
     *,
     integer_columns: Sequence[str] = (),
-    header: bool = False,
+    header: bool | Literal["auto"] = False,
     block_bytes: int = BLOCK_BYTES,
     show_progress: bool = True,
 ) -> Iterator[pd.DataFrame]:
     """Read a UTF-8 tab-separated file block by block, checking every line.
 
-    Lines that are blank, have the wrong number of tab-separated fields, are
-    not valid UTF-8, or hold something other than a non-negative whole number
-    in an integer column are skipped and counted in ``report`` by reason.
-    Quotes have no special meaning (``csv.QUOTE_NONE``): they are part of the
-    text, as in the Last.fm files.
+    Lines that are blank, hold a carriage return other than that of a CRLF
+    line ending, have the wrong number of tab-separated fields, are not valid
+    UTF-8, or hold something other than a non-negative whole number in an
+    integer column are skipped and counted in ``report`` by reason. Lines may
+    end in LF or CRLF; a final line without either is read too. A UTF-8 byte
+    order mark at the start of the file is skipped. Quotes have no special
+    meaning (``csv.QUOTE_NONE``): they are part of the text, as in the Last.fm
+    files.
 
     Parameters
     ----------
@@ -54,8 +65,10 @@ def read_tsv(
         Updated in place: ``rows_read``, ``dropped``, ``md5``.
     integer_columns : sequence of str
         Fields that must be non-negative whole numbers; they come back as int64.
-    header : bool
+    header : bool or "auto"
         Whether the first line is a header (it is skipped, not counted).
+        ``"auto"``: it is a header when its fields are ``columns`` (in any
+        case), else it is read as data like any other line.
     block_bytes : int
         Bytes read at a time; bounds the memory used beyond the result.
     show_progress : bool
@@ -80,11 +93,19 @@ def read_tsv(
         total=size, unit="B", unit_scale=True, desc=f"parsing {os.path.basename(path)}",
         disable=not show_progress, leave=False,
     ) as progress:
+        skipped = f.read(len(codecs.BOM_UTF8))
+        if skipped != codecs.BOM_UTF8:
+            skipped = b""
+            f.seek(0)
         if header:
             first = f.readline()
-            md5.update(first)
-            progress.update(len(first))
-            next_line = 2
+            if header is True or _is_header(first, columns):
+                skipped += first
+                next_line = 2
+            else:
+                f.seek(len(skipped))
+        md5.update(skipped)
+        progress.update(len(skipped))
         leftover = b""
         while True:
             chunk = f.read(block_bytes)
@@ -108,6 +129,12 @@ def read_tsv(
             if not chunk:
                 break
     report.md5 = md5.hexdigest()
+
+
+def _is_header(line: bytes, columns: list[str]) -> bool:
+    """Whether ``line`` names ``columns``, in any case."""
+    fields = line.rstrip(b"\r\n").decode("utf-8", "replace").split("\t")
+    return [f.strip().casefold() for f in fields] == [c.casefold() for c in columns]
 
 
 def _parse_block(
@@ -139,6 +166,14 @@ def _parse_block(
     blank = ends == starts
     report.drop("blank line", line_numbers[blank])
     good &= ~blank
+    # pandas ends a line at any \r; we only at \n. A \r is the last byte of no block.
+    cr = np.flatnonzero(a == ord("\r"))
+    lone_cr = cr[a[cr + 1] != ord("\n")]
+    has_lone_cr = np.zeros(n_lines, dtype=bool)
+    has_lone_cr[np.searchsorted(starts, lone_cr, side="right") - 1] = True
+    has_lone_cr &= good
+    report.drop("carriage return inside a line", line_numbers[has_lone_cr])
+    good &= ~has_lone_cr
     wrong = good & (n_tabs != len(columns) - 1)
     report.drop(f"not {len(columns)} tab-separated fields", line_numbers[wrong])
     good &= ~wrong
@@ -165,8 +200,11 @@ def _parse_block(
     rows = np.flatnonzero(good)
     frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     if text_at and len(rows):
+        lines = _select_lines(block, starts, newlines, good)
+        # pandas drops a byte order mark at the start of its input; here it is text.
+        shield = int(lines.startswith(codecs.BOM_UTF8))
         text = pd.read_csv(
-            io.BytesIO(_select_lines(block, starts, newlines, good)),
+            io.BytesIO(b"\n" * shield + lines), skiprows=shield,
             sep="\t", header=None, names=columns, usecols=[columns[j] for j in text_at],
             dtype=object, quoting=csv.QUOTE_NONE, na_filter=False, skip_blank_lines=False,
             encoding="utf-8", engine="c",
