@@ -1,9 +1,17 @@
 """A compact binary cache of parsed datasets, so a second load skips parsing.
 
 One uncompressed ``.npz`` per parsed source: the CSR arrays as they are, and the
-labels as newline-joined UTF-8 (no pickles). The file name carries a key made
-of the source files' paths, sizes and modification times and the cache format
-version, so an edited or replaced source is parsed again.
+labels as newline-joined UTF-8 (no pickles). The file is named
+``<dataset>-<where>-<what>.npz``: ``where`` is a hash of the source files' paths,
+``what`` a hash of their bytes and of the cache format version. So a source
+whose content changed is parsed again even when its size and modification time
+were kept or put back (``cp -p``, ``touch -r``), and writing the new entry
+deletes the entries of the source's earlier contents.
+
+The bytes are hashed with xxHash (XXH3, 128 bits): it is not a cryptographic
+hash, but nobody is trying to forge a cache entry, and at about 20 GB/s it
+hashes the 1.5 GB Last.fm 360K file in well under a tenth of a second where
+SHA-256 takes the better part of one.
 """
 
 from __future__ import annotations
@@ -11,15 +19,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import secrets
 from pathlib import Path
 
 import numpy as np
 import pooch
 import scipy.sparse as sp
+import xxhash
 
 from .playdata import ParseReport, PlayData
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+HASH_BUFFER_BYTES = 1 << 20
+_ENTRY_NAME = re.compile(r"(?P<sources>.+-[0-9a-f]{16})-[0-9a-f]{16}\.npz")
 
 
 def cache_dir() -> Path:
@@ -28,13 +41,28 @@ def cache_dir() -> Path:
 
 
 def cache_path(name: str, sources: list[Path]) -> Path:
-    """The cache file for dataset ``name`` parsed from ``sources``."""
-    parts = [f"v{CACHE_VERSION}", name]
-    for source in sources:
-        stat = source.stat()
-        parts += [str(source.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
-    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
-    return cache_dir() / f"{name}-{key}.npz"
+    """The cache file for dataset ``name`` parsed from ``sources`` as they are now.
+
+    Reads every byte of ``sources`` (see the module docstring).
+    """
+    where = _short_key([str(source.resolve()) for source in sources])
+    what = _short_key([f"v{CACHE_VERSION}", name, *(_content_digest(source) for source in sources)])
+    return cache_dir() / f"{name}-{where}-{what}.npz"
+
+
+def _content_digest(path: Path) -> str:
+    """XXH3-128 of the bytes of ``path``, in hex."""
+    digest = xxhash.xxh3_128()
+    buffer = bytearray(HASH_BUFFER_BYTES)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buffer):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def _short_key(parts: list[str]) -> str:
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
 def _pack(labels: np.ndarray) -> np.ndarray:
@@ -51,7 +79,14 @@ def _unpack(packed: np.ndarray, n: int) -> np.ndarray:
 
 
 def save(data: PlayData, path: Path) -> None:
-    """Write ``data`` to ``path`` atomically (a reader never sees half a file)."""
+    """Write ``data`` to ``path`` atomically, then delete the entries it replaces.
+
+    The arrays go to a temporary file of this writer's own beside ``path``,
+    renamed into place when complete: a reader never sees half a file, two
+    processes writing one entry do not write into the same file, and a failed
+    write removes its temporary file. Then the entries of the same sources'
+    earlier contents (other ``what`` for the same ``where``) are deleted.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     m = data.user_items
     arrays = {
@@ -66,10 +101,28 @@ def save(data: PlayData, path: Path) -> None:
     }
     if data.artist_mbids is not None:
         arrays["artist_mbids"] = _pack(data.artist_mbids)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(partial, path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    try:
+        with open(partial, "xb") as f:
+            np.savez(f, **arrays)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    _prune(path)
+
+
+def _prune(path: Path) -> None:
+    """Delete the cache entries for the sources of ``path`` other than ``path`` itself."""
+    entry = _ENTRY_NAME.fullmatch(path.name)
+    if entry is None:
+        return
+    for other in path.parent.glob(f"{entry['sources']}-*.npz"):
+        if other != path and _ENTRY_NAME.fullmatch(other.name):
+            try:
+                other.unlink()
+            except OSError:  # e.g. open in another process on Windows: pruned next time
+                pass
 
 
 def load(path: Path) -> PlayData:

@@ -7,8 +7,10 @@ Where data is looked for, in order:
 
 Each in the layout the official archives unpack to
 (``lastfm-dataset-360K/usersha1-artmbid-artname-plays.tsv``,
-``hetrec2011-lastfm-2k/user_artists.dat`` and ``artists.dat``). When the files
-are in none of them they are downloaded into the first folder we may write to.
+``hetrec2011-lastfm-2k/user_artists.dat`` and ``artists.dat``). Only these data
+files are needed, not the archives' readmes. When they are in none of the
+folders they are downloaded, with the readmes, into the first folder we may
+write to.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ SOURCES: dict[str, ArchiveSource] = {
             "README.txt": "lastfm-dataset-360K/README.txt",
         },
         member_md5={"usersha1-artmbid-artname-plays.tsv": LASTFM_360K_MD5},
+        optional=("README.txt",),
     ),
     "lastfm-2k": ArchiveSource(
         name="lastfm-2k",
@@ -53,6 +56,7 @@ SOURCES: dict[str, ArchiveSource] = {
             "artists.dat": f"{HETREC_DIR}/artists.dat",
             "readme.txt": f"{HETREC_DIR}/readme.txt",
         },
+        optional=("readme.txt",),
     ),
 }
 
@@ -100,6 +104,14 @@ def load_dataset(
     Returns
     -------
     PlayData
+
+    Raises
+    ------
+    FileNotFoundError
+        ``name`` looks like a path (a path object, or a name with a folder
+        separator or a file suffix) but there is nothing at that path.
+    ValueError
+        ``name`` is neither a dataset name nor a path.
     """
     if str(name) == "synthetic":
         return make_synthetic(scale=scale, random_state=random_state)
@@ -108,6 +120,11 @@ def load_dataset(
         location = _find_or_fetch(name, data_dir, show_progress)
     elif Path(name).expanduser().exists():
         name, location = _infer_format(Path(name).expanduser())
+    elif _looks_like_path(name):
+        raise FileNotFoundError(
+            f"{Path(name).expanduser()} does not exist. Give the path of a data file or folder that "
+            f"exists, or one of the dataset names {', '.join(DATASETS)}."
+        )
     else:
         close = difflib.get_close_matches(str(name), DATASETS, n=2, cutoff=0.4)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -129,6 +146,13 @@ def load_dataset(
     except OSError as error:
         log.warning("could not write the cache %s: %s", path, error)
     return data
+
+
+def _looks_like_path(name: str | os.PathLike) -> bool:
+    if isinstance(name, os.PathLike):
+        return True
+    separators = {"/", os.sep, os.altsep} - {None}
+    return any(sep in name for sep in separators) or Path(name).suffix != ""
 
 
 def _hetrec_files(directory: Path) -> list[Path]:
@@ -173,7 +197,7 @@ def _infer_format(path: Path) -> tuple[str, Path]:
         return "lastfm-2k", path
     if path.name == "user_artists.dat":
         return "lastfm-2k", path.parent
-    if path.is_file() and path.suffix == ".tsv":
+    if path.is_file() and path.suffix.lower() == ".tsv":
         return "lastfm-360k", path
     if path.is_dir() and (path / LASTFM_360K_TSV).is_file():
         return "lastfm-360k", path / LASTFM_360K_TSV

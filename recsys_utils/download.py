@@ -54,6 +54,9 @@ class ArchiveSource:
         Published MD5 of members, by base name; checked after unpacking.
     archive_hash : str or None
         A pooch hash (``"md5:..."``) of the archive itself, where one is known.
+    optional : tuple of str
+        Base names of members that a download installs but loading does not
+        need (a readme): a data directory without them still has the dataset.
     """
 
     name: str
@@ -62,9 +65,16 @@ class ArchiveSource:
     members: dict[str, str]
     member_md5: dict[str, str] = field(default_factory=dict)
     archive_hash: str | None = None
+    optional: tuple[str, ...] = ()
+
+    @property
+    def needed(self) -> list[str]:
+        """Where the members that loading needs are installed, relative to the data directory."""
+        return [dest for base, dest in self.members.items() if base not in self.optional]
 
     def installed(self, data_dir: Path) -> bool:
-        return all((data_dir / dest).is_file() for dest in self.members.values())
+        """Whether ``data_dir`` holds every member that loading needs."""
+        return all((data_dir / dest).is_file() for dest in self.needed)
 
 
 def fetch(source: ArchiveSource, data_dir: str | os.PathLike, *, show_progress: bool = True, timeout: float = 60) -> None:
@@ -103,7 +113,7 @@ def fetch(source: ArchiveSource, data_dir: str | os.PathLike, *, show_progress: 
 
 
 def _offline_message(source: ArchiveSource, data_dir: Path, error: Exception) -> str:
-    places = "\n".join(f"  {data_dir / dest}" for dest in source.members.values())
+    places = "\n".join(f"  {data_dir / dest}" for dest in source.needed)
     return (
         f"{source.name} is not on this machine and could not be downloaded from {source.url} "
         f"({type(error).__name__}: {error}).\n"

@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONDA_TO_PIP = {"python-annoy": "annoy"}
+CONDA_TO_PIP = {"python-annoy": "annoy", "python-xxhash": "xxhash"}
 
 
 def _name(requirement: str) -> str:
