@@ -1,4 +1,4 @@
-# make run | test | bench | notebooks   (each creates .venv on first use)
+# make run | test | test-portable | bench | notebooks   (each creates .venv on first use)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ ifdef RECSYS_DATA_DIR
 export RECSYS_DATA_DIR := $(abspath $(RECSYS_DATA_DIR))
 endif
 
-.PHONY: venv run test bench notebooks clean
+.PHONY: venv run test test-portable bench notebooks clean
 
 venv: $(STAMP)
 
@@ -27,9 +27,17 @@ run: $(STAMP)
 	$(PY) -m jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=-1 --output-dir $(OUT) $(NOTEBOOKS)
 	@echo "executed notebooks are in $(OUT)/"
 
+PYTEST := $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --nbval-cell-timeout=1200 -p no:cacheprovider
+
 # Unit tests, then every notebook under nbval (cells marked NBVAL_CHECK_OUTPUT must match).
 test: $(STAMP)
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env --nbval-cell-timeout=1200 -p no:cacheprovider
+	$(PYTEST)
+
+# The same on one thread, with numba compiling for a generic x86-64 CPU (no AVX, no FMA): our
+# kernels then round differently, as they would on a reader's machine. Checked outputs and
+# assertions must not depend on the processor or the thread count. (OPENBLAS_CORETYPE is left alone.)
+test-portable: $(STAMP)
+	NUMBA_CPU_NAME=generic NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PYTEST)
 
 bench: $(STAMP)
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

@@ -108,11 +108,20 @@ class TopRelated:
         """The index of ``item`` (an index or, with names, a name)."""
         return resolve_item(item, self.names, self.n_items)
 
-    def get_related(self, item: int | str, n: int = 10, *, include_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def get_related(self, item: int | str, n: int = 10, *, include_self: bool = False,
+                    filter_items=None) -> tuple[np.ndarray, np.ndarray]:
         """The ``n`` items most similar to ``item`` (an index or a name), best first.
 
         Equal scores are ordered by item index. Fewer than ``n`` come back
-        when fewer items have factors.
+        when fewer items are left (items without factors, ``filter_items``).
+
+        Parameters
+        ----------
+        item : int or str
+        n : int
+        include_self : bool
+        filter_items : array of int, optional
+            Items never to return, e.g. artists with too few listeners.
 
         Returns
         -------
@@ -132,6 +141,8 @@ class TopRelated:
                              "no item is related to it")
         scores = self.factors @ self.factors[i]
         scores[~self.has_factors] = -np.inf
+        if filter_items is not None:
+            scores[_check_indices(filter_items, self.n_items, "filter_items")] = -np.inf
         if not include_self:
             scores[i] = -np.inf
         indices, top = top_n(scores[None, :], n)
@@ -183,6 +194,13 @@ def _check_index(item, n_items: int) -> int:
     if not isinstance(item, (int, np.integer)) or not 0 <= item < n_items:
         raise IndexError(f"item {item!r} is not an index in [0, {n_items})")
     return int(item)
+
+
+def _check_indices(items, n_items: int, name: str) -> np.ndarray:
+    items = np.asarray(items).ravel()
+    if items.size and (not np.issubdtype(items.dtype, np.integer) or items.min() < 0 or items.max() >= n_items):
+        raise IndexError(f"{name} must hold item indices in [0, {n_items})")
+    return items
 
 
 def _check_n(n: int, available: int) -> None:

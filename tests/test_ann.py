@@ -1,5 +1,6 @@
 """Approximate related items (Annoy, NN-descent) against the exact search."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -26,7 +27,8 @@ def cosine(vectors, i, j):
 
 @pytest.mark.parametrize("method, floor", [("annoy", 0.95), ("nndescent", 0.95)])
 def test_recall_against_exact_and_true_cosines(vectors, exact, method, floor):
-    indices, scores = all_related(vectors, 10, method=method, show_progress=False, num_threads=2)
+    indices, scores = all_related(vectors, 10, method=method, show_progress=False,
+                                  num_threads=min(2, numba.config.NUMBA_NUM_THREADS))
     assert indices.shape == (3000, 10) and indices.dtype == np.int32
     assert recall_at_n(indices, exact[0]) >= floor
     assert (indices != np.arange(3000)[:, None]).all()  # never itself

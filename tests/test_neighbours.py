@@ -94,3 +94,11 @@ def test_numba_top_n_equals_the_numpy_twin(decimals):
     masked[np.arange(50), 10 + np.arange(50)] = -np.inf
     expected, expected_scores = top_n(masked, 7)
     assert (indices == expected).all() and np.array_equal(best, expected_scores)
+
+
+def test_filtered_items_are_never_related(factors):
+    everything, _ = TopRelated(factors).get_related(0, n=10)
+    filtered, scores = TopRelated(factors).get_related(0, n=10, filter_items=everything[:4])
+    assert list(filtered[:6]) == list(everything[4:]) and not set(filtered) & set(everything[:4])
+    with pytest.raises(IndexError):
+        TopRelated(factors).get_related(0, filter_items=[300])
