@@ -34,7 +34,7 @@ PARALLEL_CHUNKSIZE = 64
 
 def linear_confidence(user_items: sp.csr_matrix, alpha: float = 40.0) -> sp.csr_matrix:
     """Confidence ``1 + alpha * plays`` of every stored play count (Hu et al. use alpha = 40)."""
-    confidence = user_items.tocsr().astype(np.float32, copy=True)
+    confidence = canonical_csr(user_items.tocsr()).astype(np.float32, copy=True)
     confidence.data = 1.0 + alpha * confidence.data
     return confidence
 
@@ -247,6 +247,7 @@ class ImplicitALS:
 
         Items with all-zero factors (no listener in the training data) are never
         recommended, so fewer than ``n`` come back when fewer items are left.
+        A user with no items in the training data is an error.
 
         Parameters
         ----------
@@ -274,6 +275,9 @@ class ImplicitALS:
             raise IndexError(f"user {user} is not in [0, {n_users})")
         n = check_whole_number(n, "n", 1, n_items)
         explain = check_whole_number(explain, "explain", 0)
+        if not self.user_factors[user].any():
+            raise ValueError(f"user {user} has no items in the training matrix, so all-zero factors: every score "
+                             "would be 0 and any list arbitrary (recommend popular items to such a user instead)")
         scores = self.item_factors @ self.user_factors[user]
         scores[~self.item_factors.any(axis=1)] = -np.inf
         if filter_already_listened:

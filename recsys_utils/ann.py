@@ -134,7 +134,7 @@ class ApproximateTopRelated:
             "format": ANNOY_META_FORMAT,
             "dimension": self.index.f,
             "n_items": self.n_items,
-            "n_trees": self.n_trees,
+            "n_trees": self.index.get_n_trees(),  # Annoy may build more than asked for on few items
             "search_k": self.search_k,
             "index_bytes": path.stat().st_size,
             "item_ids": self.item_ids.tolist(),
@@ -184,9 +184,10 @@ class ApproximateTopRelated:
                              f"{meta['index_bytes']:,} bytes: it is another or a damaged file; build it again")
         index = annoy.AnnoyIndex(dimension, "angular")
         index.load(str(path))
-        if index.get_n_items() != len(item_ids) or index.get_n_trees() != meta["n_trees"]:
+        found_items, found_trees = index.get_n_items(), index.get_n_trees()
+        if found_items != len(item_ids) or found_trees != meta["n_trees"]:
             index.unload()
-            raise ValueError(f"{path} holds {index.get_n_items():,} items in {index.get_n_trees()} trees, but its "
+            raise ValueError(f"{path} holds {found_items:,} items in {found_trees} trees, but its "
                              f"{meta_path(path).name} says {len(item_ids):,} in {meta['n_trees']}; build it again")
         self = cls.__new__(cls)
         self._setup(index, n_items, item_ids, meta["n_trees"], search_k or meta["search_k"],

@@ -37,6 +37,7 @@ def lsa_factors(
     -------
     item_factors : ndarray, shape (n_items, factors), float32
         Each column's sign is fixed so its largest-magnitude entry is positive.
+        Items with no stored weight get exactly zero factors.
     singular_values : ndarray, shape (factors,), only if asked for.
     """
     if not sp.issparse(weighted_item_users):
@@ -52,6 +53,8 @@ def lsa_factors(
     U, s, _ = svds(X, k=factors, v0=v0, solver="arpack")
     order = np.argsort(-s, kind="stable")
     U, s = U[:, order], s[order]
+    X.eliminate_zeros()
+    U[np.diff(X.indptr) == 0] = 0.0  # exactly: ARPACK leaves ~1e-17 there, which normalising would blow up
     signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(factors)])
     U *= np.where(signs == 0, 1, signs)
     item_factors = U.astype(np.float32)

@@ -198,7 +198,9 @@ def _check_index(item, n_items: int) -> int:
 
 def _check_indices(items, n_items: int, name: str) -> np.ndarray:
     items = np.asarray(items).ravel()
-    if items.size and (not np.issubdtype(items.dtype, np.integer) or items.min() < 0 or items.max() >= n_items):
+    if items.size == 0:
+        return items.astype(np.int64)
+    if not np.issubdtype(items.dtype, np.integer) or items.min() < 0 or items.max() >= n_items:
         raise IndexError(f"{name} must hold item indices in [0, {n_items})")
     return items
 

@@ -45,12 +45,13 @@ def check_real(value, name: str, minimum: float | None = None) -> float:
 
 
 def canonical_csr(matrix, name: str = "user_items") -> sp.csr_matrix:
-    """A CSR matrix with each (row, column) stored once and sorted column indices.
+    """A CSR matrix with each (row, column) stored once, no stored zeros, and sorted column indices.
 
     A CSR matrix built from raw arrays may store a column twice in a row; most
     code would count such an entry twice (a negative ALS loss, one play in both
     the training and the test split). Repeats are summed, as ``coo_matrix``
-    does, on a copy: the caller's matrix is never changed.
+    does, and stored zeros (no plays, no confidence: no evidence of a listen)
+    are dropped, on a copy: the caller's matrix is never changed.
 
     Raises
     ------
@@ -62,9 +63,10 @@ def canonical_csr(matrix, name: str = "user_items") -> sp.csr_matrix:
         raise TypeError(f"{name} must be a scipy.sparse CSR matrix (rows x items), not {kind}; use .tocsr()")
     if matrix.ndim != 2:
         raise ValueError(f"{name} must be 2-d, not {matrix.ndim}-d")
-    if not matrix.has_canonical_format:
+    if not matrix.has_canonical_format or (matrix.nnz and not matrix.data.all()):
         matrix = matrix.copy()
         matrix.sum_duplicates()  # also sorts the indices
+        matrix.eliminate_zeros()
     return sp.csr_matrix(matrix) if not isinstance(matrix, sp.csr_matrix) else matrix
 
 
@@ -90,6 +92,8 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     values : ndarray, shape (n_rows, n)
     """
     scores = np.asarray(scores)
+    if not np.issubdtype(scores.dtype, np.floating):
+        scores = scores.astype(np.float64)  # so that -scores is exact for any integer
     if scores.ndim != 2:
         raise ValueError(f"scores must be 2-d (rows x columns), not {scores.ndim}-d")
     n = check_whole_number(n, "n", 1, scores.shape[1])

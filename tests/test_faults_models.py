@@ -101,15 +101,55 @@ def test_items_with_no_listener_get_exactly_zero_factors_and_are_never_related(c
         index.get_related(int(silent[0]))
 
 
-def test_items_with_no_listener_are_never_recommended(confidence_with_silent_items):
-    matrix, silent = confidence_with_silent_items
-    model = ImplicitALS(16, 0.01, 3, random_state=0, show_progress=False).fit(matrix)
-    model.user_factors[:] = -np.abs(model.user_factors)  # every real item now scores below a silent one's 0
-    for user in range(0, matrix.shape[0], 97):
-        items, _ = model.recommend(user, 20)
-        assert len(items) == 20 and not np.isin(items, silent).any()
-    recommended = recommend_top_k(lambda users: model.user_factors[users] @ model.item_factors.T, matrix, k=20)
+def test_items_with_no_listener_are_never_recommended():
+    rng = np.random.default_rng(0)
+    silent = np.arange(0, 60, 5)
+    model = ImplicitALS(4, show_progress=False)
+    model.item_factors = rng.random((60, 4), dtype=np.float32) + 0.1
+    model.item_factors[silent] = 0
+    model.user_factors = -rng.random((30, 4), dtype=np.float32) - 0.1  # real items score < 0 = a silent item's
+    listened = rng.random((30, 60)) < 0.05
+    listened[:, silent] = False
+    model.user_items = sp.csr_matrix(listened.astype(np.float32))
+    for user in range(30):
+        items, scores = model.recommend(user, 20)
+        assert len(items) == 20 and not np.isin(items, silent).any() and (scores < 0).all()
+    recommended = recommend_top_k(lambda users: model.user_factors[users] @ model.item_factors.T,
+                                  model.user_items, k=20)
     assert not np.isin(recommended, silent).any()
+
+
+def test_a_user_with_no_training_items_gets_an_error_not_an_arbitrary_list(confidence):
+    matrix = confidence.tolil()
+    matrix[5, :] = 0
+    model = ImplicitALS(4, 0.1, 2, random_state=0, show_progress=False).fit(matrix.tocsr())
+    with pytest.raises(ValueError, match="no items in the training matrix"):
+        model.recommend(5)
+
+
+@pytest.mark.parametrize("solver", ["cg", "cholesky"])
+def test_stored_zeros_are_no_listeners(confidence, solver):
+    matrix = confidence.tocsc()
+    matrix.data[matrix.indptr[3]:matrix.indptr[4]] = 0  # item 3: its listeners are stored, with confidence 0
+    matrix = matrix.tocsr()
+    assert matrix.getcol(3).nnz > 0
+    model = ImplicitALS(8, 0.01, 2, solver=solver, random_state=0, show_progress=False).fit(matrix)
+    assert (model.item_factors[3] == 0).all()
+    assert not (all_related(model.item_factors, 10, show_progress=False)[0] == 3).any()
+    recommended = recommend_top_k(lambda users: np.ones((len(users), matrix.shape[1])), matrix, k=10)
+    assert not (recommended == 3).any()
+
+
+def test_lsa_gives_items_without_weight_exactly_zero_factors():
+    from recsys_utils.lsa import lsa_factors
+
+    weighted = sp.random(500, 300, density=0.05, format="lil", random_state=3)
+    empty = np.arange(0, 500, 20)
+    weighted[empty] = 0
+    weighted = weighted.tocsr()
+    factors = lsa_factors(weighted, 10)
+    assert (factors[empty] == 0).all()
+    assert not np.isin(all_related(factors, 5, show_progress=False)[0], empty).any()
 
 
 # -- 2. repeated column indices ---------------------------------------------------------------------------
@@ -132,6 +172,9 @@ def test_repeated_column_indices_are_summed_at_every_boundary():
     assert np.array_equal(a.user_factors, b.user_factors) and a.loss() >= 0
     assert raw.nnz == 9  # the caller's matrix is left as it was
 
+    from recsys_utils.als import linear_confidence
+
+    assert np.array_equal(linear_confidence(raw, 100).toarray(), linear_confidence(summed, 100).toarray())
     for seed in range(20):
         train, test = train_test_split(raw, 0.5, random_state=seed, min_items=2)
         assert train.multiply(test).nnz == 0 and (train + test != summed).nnz == 0
@@ -198,11 +241,19 @@ def saved_index(tmp_path):
     return index, path, names
 
 
-def test_an_annoy_index_loads_with_its_dimension_items_and_names(saved_index):
+def test_an_annoy_index_loads_with_its_dimension_items_and_names(saved_index, tmp_path):
     index, path, names = saved_index
     loaded = ApproximateTopRelated.load(path)
     assert loaded.n_items == 500 and loaded.index.f == 16 and loaded.search_k == index.search_k
     assert loaded.get_related("artist 7", 5)[0].tolist() == index.get_related(7, 5)[0].tolist()
+    few = clustered_vectors(40, dim=50, random_state=1)  # Annoy builds more trees than asked on few items
+    few[[3, 9]] = 0
+    small = ApproximateTopRelated(few, n_trees=10)
+    small.save(tmp_path / "few.ann")
+    again = ApproximateTopRelated.load(tmp_path / "few.ann")
+    assert again.n_items == 40 and again.get_related(0, 5)[0].tolist() == small.get_related(0, 5)[0].tolist()
+    with pytest.raises(ValueError, match="all-zero factors"):
+        again.get_related(3)
 
 
 def test_a_wrong_or_damaged_annoy_file_is_refused_not_a_crash(saved_index, tmp_path):
@@ -216,7 +267,7 @@ def test_a_wrong_or_damaged_annoy_file_is_refused_not_a_crash(saved_index, tmp_p
     garbage = tmp_path / "garbage.ann"
     garbage.write_bytes(np.random.default_rng(0).integers(0, 256, path.stat().st_size, dtype=np.uint8).tobytes())
     meta_path(garbage).write_bytes(meta_path(path).read_bytes())
-    with pytest.raises(ValueError, match="holds"):  # same size, same description, other content
+    with pytest.raises(ValueError, match=r"holds -?[\d,]+ items in \d+ trees, but"):  # same size, other content
         ApproximateTopRelated.load(garbage).get_related(0)
     truncated = tmp_path / "truncated.ann"
     truncated.write_bytes(path.read_bytes()[: (16 * 4 + 12) * 100])
@@ -249,6 +300,16 @@ def test_bad_arguments_get_clear_errors(confidence):
         genre_precision_at_k(related, np.array([0, 0, 1]), k=0)
     with pytest.raises(ValueError, match="fewer than the exact"):
         recall_at_n(related[:, :1], related)
+
+
+def test_top_n_takes_any_numbers_and_empty_filters():
+    from recsys_utils.utils import top_n
+
+    assert top_n(np.array([[np.iinfo(np.int64).min, 5, 5]]), 2)[0].tolist() == [[1, 2]]
+    assert top_n(np.array([[False, True, True]]), 1)[0].tolist() == [[1]]
+    assert top_n(np.array([[3, 7, 1]], dtype=np.uint8), 2)[0].tolist() == [[1, 0]]
+    factors = clustered_vectors(50, dim=4)
+    assert TopRelated(factors).get_related(0, 5, filter_items=[])[0].tolist() == TopRelated(factors).get_related(0, 5)[0].tolist()
 
 
 def test_evaluation_treats_places_with_no_item_as_misses():
