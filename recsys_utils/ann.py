@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .neighbours import ItemNames, _check_n, normalize_rows, resolve_item, spread_rows
-from .utils import check_whole_number
+from .utils import ItemNames, check_n, check_whole_number, normalize_rows, resolve_item, spread_rows
 
 QUERY_CHUNK = 1024
 
@@ -62,11 +61,11 @@ class ApproximateTopRelated:
             index.add_item(position, factors[i])
         self._setup(index, len(factors), item_ids, check_whole_number(n_trees, "n_trees", 1), search_k,
                     item_names, num_threads)
-        self.index.build(self.n_trees, n_jobs=self.num_threads)
+        self.annoy_index.build(self.n_trees, n_jobs=self.num_threads)
 
     def _setup(self, index, n_items: int, item_ids: np.ndarray, n_trees: int, search_k: int, item_names,
                num_threads: int | None) -> None:
-        self.index, self.n_items, self.n_trees = index, int(n_items), int(n_trees)
+        self.annoy_index, self.n_items, self.n_trees = index, int(n_items), int(n_trees)
         self.search_k = check_whole_number(search_k, "search_k", 1)
         self.num_threads = num_threads or os.cpu_count() or 1
         self.item_ids = np.asarray(item_ids, dtype=np.int64)  # item of each Annoy id
@@ -83,7 +82,7 @@ class ApproximateTopRelated:
         or fewer items have factors.
         """
         i = resolve_item(item, self.names, self.n_items)
-        _check_n(n, self.n_items - 1)
+        check_n(n, self.n_items - 1)
         if self._position[i] < 0:
             raise ValueError(f"item {item!r} has all-zero factors (no listener in the training data): "
                              "no item is related to it")
@@ -93,7 +92,7 @@ class ApproximateTopRelated:
 
     def _query(self, position: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The n nearest Annoy ids of Annoy id ``position`` (itself excluded); -1 and NaN pad a short answer."""
-        found, distances = self.index.get_nns_by_item(position, n + 1, search_k=self.search_k,
+        found, distances = self.annoy_index.get_nns_by_item(position, n + 1, search_k=self.search_k,
                                                       include_distances=True)
         found, distances = np.asarray(found, dtype=np.int64), np.asarray(distances)
         keep = found != position
@@ -103,7 +102,7 @@ class ApproximateTopRelated:
 
     def all_related(self, n: int = 10, show_progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Related items of every item, as :func:`recsys_utils.neighbours.all_related` returns them."""
-        _check_n(n, self.n_items - 1)
+        check_n(n, self.n_items - 1)
         m = len(self.item_ids)
         width = max(0, min(n, m - 1))
         found = np.full((m, width), -1, dtype=np.int32)
@@ -129,12 +128,12 @@ class ApproximateTopRelated:
         file's size, against which :meth:`load` checks the file.
         """
         path = Path(path)
-        self.index.save(str(path))
+        self.annoy_index.save(str(path))
         meta = {
             "format": ANNOY_META_FORMAT,
-            "dimension": self.index.f,
+            "dimension": self.annoy_index.f,
             "n_items": self.n_items,
-            "n_trees": self.index.get_n_trees(),  # Annoy may build more than asked for on few items
+            "n_trees": self.annoy_index.get_n_trees(),  # Annoy may build more than asked for on few items
             "search_k": self.search_k,
             "index_bytes": path.stat().st_size,
             "item_ids": self.item_ids.tolist(),
@@ -235,7 +234,7 @@ def nndescent_related(item_factors: np.ndarray, n: int = 10, n_neighbors: int | 
     from pynndescent import NNDescent
 
     factors = normalize_rows(item_factors)
-    _check_n(n, len(factors) - 1)
+    check_n(n, len(factors) - 1)
     n_neighbors = max(15, n + 5) if n_neighbors is None else check_whole_number(n_neighbors, "n_neighbors")
     if n_neighbors < n + 1:
         raise ValueError(f"n_neighbors must be at least n + 1 = {n + 1}")

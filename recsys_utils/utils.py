@@ -1,4 +1,4 @@
-"""Helpers shared across the package: input checks and the one top-n.
+"""Helpers shared across the package: input checks, item names, row normalisation and the one top-n.
 
 A leaf module: it imports nothing of the package, so every other module may
 import it.
@@ -6,10 +6,12 @@ import it.
 
 from __future__ import annotations
 
+import difflib
 import numbers
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 
 
 def check_whole_number(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -70,6 +72,24 @@ def canonical_csr(matrix, name: str = "user_items") -> sp.csr_matrix:
     return sp.csr_matrix(matrix) if not isinstance(matrix, sp.csr_matrix) else matrix
 
 
+def nonnegative_counts(matrix, name: str = "counts") -> sp.csr_matrix:
+    """A float32 CSR copy of any scipy.sparse matrix of counts, as :func:`canonical_csr` leaves it.
+
+    Raises
+    ------
+    TypeError
+        Not a scipy.sparse matrix.
+    ValueError
+        A value is negative, NaN or infinite.
+    """
+    if not sp.issparse(matrix):
+        raise TypeError(f"{name} must be a scipy.sparse matrix, not {type(matrix).__name__}")
+    counts = canonical_csr(matrix.tocsr(), name).astype(np.float32, copy=True)
+    if counts.nnz and (not np.isfinite(counts.data).all() or counts.data.min() < 0):
+        raise ValueError(f"{name} must be finite and non-negative")
+    return counts
+
+
 def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the columns of the ``n`` largest scores, best first; equal scores go to the lower column.
 
@@ -108,3 +128,169 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         values[row] = scores[row, part[row]]
     order = np.lexsort((part, -values), axis=1)
     return np.take_along_axis(part, order, axis=1).astype(np.int64), np.take_along_axis(values, order, axis=1)
+
+
+@njit(parallel=True, cache=True)
+def top_n_rows(scores, n, first_row):
+    """Per row, the indices and values of the n largest scores, best first, skipping column ``first_row + row``.
+
+    One pass over each row keeping a small sorted list: most scores are below
+    the list's last entry and cost one comparison, where ``argpartition``
+    would allocate and shuffle an index array as long as the row. Ties keep
+    the lower column first.
+    """
+    m, n_cols = scores.shape
+    indices = np.full((m, n), -1, dtype=np.int32)
+    best = np.full((m, n), -np.inf, dtype=np.float32)
+    for r in prange(m):
+        row_best = best[r]
+        row_indices = indices[r]
+        worst = row_best[n - 1]
+        own = first_row + r
+        for j in range(n_cols):
+            v = scores[r, j]
+            if v > worst and j != own:
+                pos = n - 1
+                while pos > 0 and row_best[pos - 1] < v:
+                    row_best[pos] = row_best[pos - 1]
+                    row_indices[pos] = row_indices[pos - 1]
+                    pos -= 1
+                row_best[pos] = v
+                row_indices[pos] = j
+                worst = row_best[n - 1]
+    return indices, best
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def dot_scores(vectors, item_factors):
+    """``vectors @ item_factors.T`` (its NumPy twin) in float32, every score summed in one fixed order.
+
+    BLAS picks other kernels for one row than for many, so a user's scores
+    could change in the last bits with the batch they come in; here a score is
+    the same alone or in any batch. Parallel over items.
+
+    Parameters
+    ----------
+    vectors : ndarray, shape (m, k), float32, C-contiguous
+    item_factors : ndarray, shape (n_items, k), float32, C-contiguous
+
+    Returns
+    -------
+    ndarray, shape (m, n_items), float32
+    """
+    m, k = vectors.shape
+    out = np.empty((m, item_factors.shape[0]), dtype=np.float32)
+    for i in prange(item_factors.shape[0]):
+        for u in range(m):
+            s = np.float32(0.0)
+            for a in range(k):
+                s += vectors[u, a] * item_factors[i, a]
+            out[u, i] = s
+    return out
+
+
+def resolve_item(item: int | str, names: ItemNames | None, n_items: int) -> int:
+    """An item's index from an index or, when ``names`` are known, a name."""
+    if names is not None:
+        return names.index(item)
+    if isinstance(item, str):
+        raise TypeError("no item names were given: pass an index, or give item_names")
+    return check_item_index(item, n_items)
+
+
+def check_item_index(item, n_items: int) -> int:
+    """``item`` as an int if it is an index in ``[0, n_items)``; IndexError otherwise."""
+    if not isinstance(item, (int, np.integer)) or not 0 <= item < n_items:
+        raise IndexError(f"item {item!r} is not an index in [0, {n_items})")
+    return int(item)
+
+
+def check_item_indices(items, n_items: int, name: str) -> np.ndarray:
+    """``items`` as a flat integer array of indices in ``[0, n_items)``; IndexError otherwise."""
+    items = np.asarray(items).ravel()
+    if items.size == 0:
+        return items.astype(np.int64)
+    if not np.issubdtype(items.dtype, np.integer) or items.min() < 0 or items.max() >= n_items:
+        raise IndexError(f"{name} must hold item indices in [0, {n_items})")
+    return items
+
+
+def check_n(n: int, available: int) -> None:
+    """Refuse a list length ``n`` outside ``[1, available]``."""
+    check_whole_number(n, "n")
+    if not 1 <= n <= available:
+        raise ValueError(f"n must be between 1 and {available} (the other items), not {n}")
+
+
+def spread_rows(keep: np.ndarray, n_items: int, n: int, found: np.ndarray,
+                found_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Related lists computed among the items ``keep`` only, as lists over all ``n_items`` items.
+
+    ``found`` holds positions in ``keep`` (-1 for no item), ``len(keep)`` rows
+    of at most ``n``. Rows of the other items, and places beyond ``found``'s
+    width, are -1 with score NaN.
+    """
+    indices = np.full((n_items, n), -1, dtype=np.int32)
+    scores = np.full((n_items, n), np.nan, dtype=np.float32)
+    width = found.shape[1]
+    valid = found >= 0
+    indices[keep, :width] = np.where(valid, keep[np.maximum(found, 0)], -1)
+    scores[keep, :width] = np.where(valid, found_scores, np.nan)
+    return indices, scores
+
+
+class UnknownItemError(KeyError):
+    """An item name that is not in the catalogue; the message lists near matches."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ItemNames:
+    """Look items up by name, ignoring case; unknown names raise with suggestions."""
+
+    def __init__(self, names) -> None:
+        self.names = np.asarray(names, dtype=object)
+        self._exact: dict[str, int] = {}
+        self._folded: dict[str, int] = {}
+        for i, name in enumerate(self.names):
+            self._exact.setdefault(str(name), i)
+            self._folded.setdefault(str(name).casefold(), i)
+        self._folded_list = list(self._folded)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, item: int | str) -> int:
+        """The index of ``item``: an index (checked) or a name (exact, else case-insensitive)."""
+        if isinstance(item, (int, np.integer)):
+            if not 0 <= item < len(self.names):
+                raise IndexError(f"item index {item} is out of range for {len(self.names)} items")
+            return int(item)
+        name = str(item)
+        if name in self._exact:
+            return self._exact[name]
+        if name.casefold() in self._folded:
+            return self._folded[name.casefold()]
+        suggestions = self.suggest(name)
+        hint = f" Did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        raise UnknownItemError(f"No artist named {name!r}.{hint}")
+
+    def suggest(self, name: str, n: int = 5) -> list[str]:
+        """Up to ``n`` known names closest to ``name`` (difflib ratio, then substring matches)."""
+        key = name.casefold()
+        close = difflib.get_close_matches(key, self._folded_list, n=n, cutoff=0.6)
+        if len(close) < n and len(key) >= 3:
+            close += [f for f in self._folded_list if key in f and f not in close][: n - len(close)]
+        return [str(self.names[self._folded[f]]) for f in close]
+
+
+def normalize_rows(factors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), float32."""
+    factors = np.asarray(factors, dtype=np.float32)
+    if factors.ndim != 2:
+        raise ValueError(f"item factors must be a 2-d array (items x factors), not {factors.ndim}-d")
+    if not np.isfinite(factors).all():
+        raise ValueError("item factors contain NaN or infinite values")
+    norms = np.linalg.norm(factors, axis=1, keepdims=True)
+    return factors / np.where(norms > 0, norms, 1.0)

@@ -83,7 +83,7 @@ def test_top_related_by_name(factors):
 
 @pytest.mark.parametrize("decimals", [None, 1])  # 1 decimal: hundreds of ties in every row
 def test_numba_top_n_equals_the_numpy_twin(decimals):
-    from recsys_utils.neighbours import top_n_rows
+    from recsys_utils.utils import top_n_rows
     from recsys_utils.utils import top_n
 
     scores = np.random.default_rng(4).standard_normal((50, 400)).astype(np.float32)
@@ -102,3 +102,4 @@ def test_filtered_items_are_never_related(factors):
     assert list(filtered[:6]) == list(everything[4:]) and not set(filtered) & set(everything[:4])
     with pytest.raises(IndexError):
         TopRelated(factors).get_related(0, filter_items=[300])
+

@@ -23,3 +23,45 @@ def test_environment_yml_matches_pyproject():
         if match and match.group(1) not in ("python", "pip"):
             conda_names.add(CONDA_TO_PIP.get(match.group(1), match.group(1)).lower())
     assert conda_names == pip_names
+
+
+def _package_imports() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (relative imports, at any depth in the file)."""
+    import ast
+
+    graph = {}
+    for path in (ROOT / "recsys_utils").glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                imported |= {node.module} if node.module else {alias.name for alias in node.names}
+        graph[path.stem] = imported - {path.stem}
+    return graph
+
+
+def test_the_package_has_no_import_cycle_and_utils_is_a_leaf():
+    graph = _package_imports()
+    assert graph["utils"] == set()
+    state = {}
+
+    def visit(module, trail):
+        if state.get(module) == "open":
+            raise AssertionError(f"import cycle: {' -> '.join(trail + [module])}")
+        if state.get(module) != "done":
+            state[module] = "open"
+            for other in graph.get(module, ()):
+                visit(other, trail + [module])
+            state[module] = "done"
+
+    for module in graph:
+        visit(module, [])
+
+
+def test_notebooks_call_only_public_names():
+    import json
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            if cell["cell_type"] == "code":
+                private = re.findall(r"\.(_[a-z]\w*)\b", "".join(cell["source"]))
+                assert not private, f"{path.name} cell {i} uses {private}"
