@@ -1,7 +1,7 @@
 """Implicit ALS: ours (CG and Cholesky) against the ``implicit`` library's CPU ALS.
 
 Synthetic data of the full 360K shape (and at 1/10 of it), confidences
-``bm25_weight(item_users).T`` as in the blog. Each measurement runs in a fresh
+``bm25_confidence(user_items)`` as in the blog. Each measurement runs in a fresh
 process (own peak memory), and the implementations alternate within every
 round (A/B/A/B...), with equal factors, iterations, regularization and
 threads. For each we record the median seconds per iteration (every iteration
@@ -77,7 +77,7 @@ def main() -> None:
     import scipy.sparse as sp
 
     from recsys_utils.synthetic import make_synthetic
-    from recsys_utils.weighting import bm25_weight
+    from recsys_utils.confidence import bm25_confidence
 
     have_implicit = importlib.util.find_spec("implicit") is not None
     if not have_implicit:
@@ -93,7 +93,7 @@ def main() -> None:
         for scale in args.scales:
             start = time.perf_counter()
             data = make_synthetic(scale, random_state=0)
-            confidence = bm25_weight(data.item_users).T.tocsr()
+            confidence = bm25_confidence(data.user_items)
             path = tmp / f"confidence-{scale:g}.npz"
             sp.save_npz(path, confidence, compressed=False)
             print(f"\n{data}, confidence = BM25 (generated in {time.perf_counter() - start:.0f} s)", flush=True)

@@ -112,11 +112,11 @@ SETTINGS = [
 def item_factors(scale: float, factors: int, threads: int):
     from recsys_utils.als import ImplicitALS
     from recsys_utils.synthetic import make_synthetic
-    from recsys_utils.weighting import bm25_weight
+    from recsys_utils.confidence import bm25_confidence
 
     data = make_synthetic(scale, random_state=0)
     model = ImplicitALS(factors, 0.01, 15, random_state=0, num_threads=threads, show_progress=False)
-    return model.fit(bm25_weight(data.item_users).T.tocsr()).item_factors
+    return model.fit(bm25_confidence(data.user_items)).item_factors
 
 
 def main() -> None:

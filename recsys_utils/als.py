@@ -2,8 +2,9 @@
 
 :class:`ImplicitALS` drives the numba kernels of :mod:`recsys_utils.als_kernels`;
 :mod:`recsys_utils.als_reference` holds the same algorithm in plain NumPy.
-The input's stored values are the confidences ``c_ui``: pass BM25 weights (the
-blog) or ``1 + alpha * plays`` (Spotify's talk; see :func:`linear_confidence`).
+The input's stored values are the confidences ``c_ui``: see
+:mod:`recsys_utils.confidence` for BM25 weights (the blog), ``1 + alpha * plays``
+(the paper, Spotify's talk) and ``1 + alpha * log(1 + plays)``.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from . import als_kernels
-from .neighbours import TopRelated
+from .confidence import bm25_confidence, linear_confidence, log_confidence
 from .playdata import PlayData
-from .utils import canonical_csr, check_real, check_whole_number, top_n
+from .recommender_base import RecommenderBase
+from .utils import canonical_csr, check_real, check_whole_number
+
+__all__ = ["ImplicitALS", "bm25_confidence", "confidence_loss", "linear_confidence", "log_confidence"]
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +34,6 @@ SOLVERS = ("cg", "cholesky")
 #: Rows per task handed to a thread: small enough that a few artists with 100,000+
 #: listeners do not leave the other threads idle at the end of an item half-step.
 PARALLEL_CHUNKSIZE = 64
-
-
-def linear_confidence(user_items: sp.csr_matrix, alpha: float = 40.0) -> sp.csr_matrix:
-    """Confidence ``1 + alpha * plays`` of every stored play count (Hu et al. use alpha = 40)."""
-    confidence = canonical_csr(user_items.tocsr()).astype(np.float32, copy=True)
-    confidence.data = 1.0 + alpha * confidence.data
-    return confidence
 
 
 def check_user_items(user_items, shape: tuple[int, int] | None = None) -> sp.csr_matrix:
@@ -84,9 +81,9 @@ def confidence_loss(Cui: sp.csr_matrix, user_factors: np.ndarray, item_factors: 
 
 @contextlib.contextmanager
 def _threads(num_threads: int | None):
-    """numba's pool set to ``num_threads`` for the call and BLAS kept to one thread."""
+    """numba's pool set to ``num_threads`` (0 or None: all cores) for the call and BLAS kept to one thread."""
     previous = numba.get_num_threads()
-    wanted = numba.config.NUMBA_NUM_THREADS if num_threads is None else num_threads
+    wanted = numba.config.NUMBA_NUM_THREADS if num_threads in (None, 0) else num_threads
     check_whole_number(wanted, "num_threads", 1, numba.config.NUMBA_NUM_THREADS)
     numba.set_num_threads(wanted)
     old_chunk = numba.set_parallel_chunksize(PARALLEL_CHUNKSIZE)
@@ -98,8 +95,13 @@ def _threads(num_threads: int | None):
         numba.set_num_threads(previous)
 
 
-class ImplicitALS:
+class ImplicitALS(RecommenderBase):
     """Implicit-feedback matrix factorization by alternating least squares.
+
+    The model contract (``recommend``, ``similar_items``, ``save``, ``load``)
+    is :class:`recsys_utils.recommender_base.RecommenderBase`'s; ALS adds
+    :meth:`explain`, :meth:`recalculate_user` for users it was not trained on,
+    :meth:`loss` and :meth:`half_step`.
 
     Parameters
     ----------
@@ -120,15 +122,19 @@ class ImplicitALS:
         With the same seed and ``num_threads`` the factors are bitwise
         identical; in fact they do not depend on the thread count at all.
     num_threads : int or None
-        numba threads for the fit (default: all). BLAS is held to one thread
-        meanwhile, so the two never oversubscribe the cores.
+        numba threads for the fit (0 or None: all cores). BLAS is held to one
+        thread meanwhile, so the two never oversubscribe the cores.
     show_progress : bool
 
     Attributes
     ----------
     user_factors : ndarray, shape (n_users, factors), float32
     item_factors : ndarray, shape (n_items, factors), float32
+    user_items : CSR matrix, shape (n_users, n_items)
+        The confidences of the last ``fit``.
     """
+
+    HYPERPARAMETERS = ("factors", "regularization", "iterations", "solver", "cg_steps", "random_state")
 
     def __init__(self, factors: int = 50, regularization: float = 0.01, iterations: int = 15, solver: str = "cg",
                  cg_steps: int = 3, random_state: int | None = None, num_threads: int | None = None,
@@ -146,7 +152,7 @@ class ImplicitALS:
         self.user_factors: np.ndarray | None = None
         self.item_factors: np.ndarray | None = None
         self.user_items: sp.csr_matrix | None = None
-        self._related: TopRelated | None = None
+        self._item_gram: np.ndarray | None = None
 
     # -- fitting -----------------------------------------------------------------------------------
 
@@ -185,7 +191,7 @@ class ImplicitALS:
         else:
             self.init_factors(n_users, n_items)
         self.user_items = Cui
-        self._related = None
+        self._factors_changed()
         Ciu = Cui.T.tocsr()
         Ciu.sort_indices()
         with _threads(self.num_threads), tqdm(total=self.iterations, desc=f"ALS ({self.solver})",
@@ -206,6 +212,7 @@ class ImplicitALS:
         if np.isfinite(self.user_factors).all() and np.isfinite(self.item_factors).all():
             return
         self.user_factors = self.item_factors = self.user_items = None
+        self._factors_changed()
         raise FloatingPointError(
             f"ALS ({self.solver}) produced NaN or infinite factors in iteration {iteration}: the least-squares "
             f"systems are singular or overflow (regularization={self.regularization:g}, factors={self.factors}). "
@@ -222,16 +229,44 @@ class ImplicitALS:
             als_kernels.cg_sweep(Cui.indptr, Cui.indices, Cui.data, Y, (YtY + reg).astype(np.float32), X,
                                  self.cg_steps)
 
+    def half_step(self, user_items, user_factors: np.ndarray | None = None) -> np.ndarray:
+        """One user half-step of the model's solver, as ``fit`` runs it: the users' factors for fixed items.
+
+        Runs with the fit's thread settings; the model is not changed. Useful
+        to time one half-step, or to watch what one does.
+
+        Parameters
+        ----------
+        user_items : CSR matrix, shape (n_users_in_batch, n_items)
+            Confidences of the users to solve.
+        user_factors : ndarray, shape (n_users_in_batch, factors), optional
+            Where CG starts from (default: zeros); the exact solver ignores it.
+
+        Returns
+        -------
+        ndarray, shape (n_users_in_batch, factors), float32
+        """
+        self._check_items_fitted()
+        Cui = check_user_items(user_items)
+        if Cui.shape[1] != len(self.item_factors):
+            raise ValueError(f"user_items has {Cui.shape[1]} items (columns); the model has {len(self.item_factors)}")
+        X = (np.zeros((Cui.shape[0], self.factors), dtype=np.float32) if user_factors is None
+             else np.array(user_factors, dtype=np.float32, order="C"))
+        if X.shape != (Cui.shape[0], self.factors):
+            raise ValueError(f"user_factors must have shape {(Cui.shape[0], self.factors)}, not {X.shape}")
+        with _threads(self.num_threads):
+            self._half_step(Cui, X, self.item_factors)
+        return X
+
     # -- using the factors ---------------------------------------------------------------------------
 
-    def _check_fitted(self) -> None:
-        if self.user_factors is None or self.item_factors is None:
+    def _check_items_fitted(self) -> None:
+        if self.item_factors is None:
             raise RuntimeError("the model is not fitted: call fit(user_items) first")
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        self._check_fitted()
-        return self.user_factors.shape[0], self.item_factors.shape[0]
+    def _factors_changed(self) -> None:
+        super()._factors_changed()
+        self._item_gram = None
 
     def loss(self, user_items=None) -> float:
         """The confidence-weighted loss of the fitted factors (see :func:`confidence_loss`).
@@ -242,70 +277,100 @@ class ImplicitALS:
         Cui = self.user_items if user_items is None else check_user_items(user_items, self.shape)
         return confidence_loss(Cui, self.user_factors, self.item_factors, self.regularization, self.num_threads)
 
-    def recommend(self, user: int, n: int = 10, *, filter_already_listened: bool = True, explain: int = 0):
-        """The ``n`` best items for ``user`` by ``x_u . y_i``, best first; equal scores by item index.
+    def recalculate_user(self, user_items) -> np.ndarray:
+        """Exact factors for the users whose confidences ``user_items`` holds, from the fixed item factors.
 
-        Items with all-zero factors (no listener in the training data) are never
-        recommended, so fewer than ``n`` come back when fewer items are left.
-        A user with no items in the training data is an error.
+        The same least squares as one Cholesky half-step for those users:
+        ``x_u = (YᵀY + Yᵀ(C_u - I)Y + reg I)⁻¹ Yᵀ C_u p_u``. A new user, or a
+        changed history, is served without refitting. Training with CG leaves
+        user factors a few CG steps short of this exact solution, so scores
+        differ slightly from the trained user's (in the third decimal, say).
 
         Parameters
         ----------
-        user : int
-        n : int
-        filter_already_listened : bool
-            Leave out items the user has in the training matrix.
-        explain : int
-            If > 0, also return, for each recommended item, the ``explain``
-            listened items that contributed most to its score ("because you
-            listened to"). ALS's score is a sum over the user's items j of
-            ``c_uj * y_iᵀ W_u⁻¹ y_j`` with ``W_u = YᵀC_uY + reg I``
-            (Hu et al., section 5), which is what is ranked.
+        user_items : CSR matrix, shape (n_users_in_batch, n_items)
 
         Returns
         -------
-        items : ndarray of int, shape (<= n,)
-        scores : ndarray of float32, shape (<= n,)
-        because : list of (indices, contributions) per item, only if ``explain``.
+        ndarray, shape (n_users_in_batch, factors), float32
+            Zero for a user with no items.
         """
-        self._check_fitted()
-        n_users, n_items = self.shape
-        user = check_whole_number(user, "user")
-        if not 0 <= user < n_users:
-            raise IndexError(f"user {user} is not in [0, {n_users})")
-        n = check_whole_number(n, "n", 1, n_items)
-        explain = check_whole_number(explain, "explain", 0)
-        if not self.user_factors[user].any():
-            raise ValueError(f"user {user} has no items in the training matrix, so all-zero factors: every score "
-                             "would be 0 and any list arbitrary (recommend popular items to such a user instead)")
-        scores = self.item_factors @ self.user_factors[user]
-        scores[~self.item_factors.any(axis=1)] = -np.inf
-        if filter_already_listened:
-            scores[self.user_items.indices[self.user_items.indptr[user]:self.user_items.indptr[user + 1]]] = -np.inf
-        top, top_scores = top_n(scores[None, :], n)
-        found = np.isfinite(top_scores[0])
-        top, top_scores = top[0][found], top_scores[0][found]
-        if not explain:
-            return top, top_scores
-        return top, top_scores, self._explain(user, top, explain)
+        self._check_items_fitted()
+        Cui = check_user_items(user_items)
+        if Cui.shape[1] != len(self.item_factors):
+            raise ValueError(f"user_items has {Cui.shape[1]} items (columns); the model has {len(self.item_factors)}")
+        X = np.zeros((Cui.shape[0], self.factors), dtype=np.float32)
+        with _threads(self.num_threads):
+            als_kernels.cholesky_sweep(Cui.indptr, Cui.indices, Cui.data, self.item_factors, self._gram_reg(), X)
+        return X
 
-    def _explain(self, user: int, items: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        start, stop = self.user_items.indptr[user], self.user_items.indptr[user + 1]
-        listened, confidence = self.user_items.indices[start:stop], self.user_items.data[start:stop]
+    def _gram_reg(self) -> np.ndarray:
+        """YᵀY + reg I in float64, kept until the factors change."""
+        if self._item_gram is None:
+            self._item_gram = als_kernels.gram(self.item_factors) + self.regularization * np.eye(self.factors)
+        return self._item_gram
+
+    def explain(self, userid: int, user_items, itemid: int, n: int = 10, *, user_weights=None):
+        """Why ``itemid`` scores what it does for a user: "because you listened to ...".
+
+        ALS's score is linear in the user's confidences. With
+        ``W_u = YᵀY + Yᵀ(C_u - I)Y + reg I``, the exact user factors are
+        ``x_u = W_u⁻¹ Σ_j c_uj y_j``, so the score of item i splits into one
+        contribution per listened item j: ``c_uj · y_iᵀ W_u⁻¹ y_j`` (Hu et al.,
+        section 5).
+
+        **The contributions add up to the score of a fresh exact solve**, the
+        ``score`` returned here, which is what :meth:`recommend` ranks with
+        ``recalculate_user=True``. They do not add up exactly to the score of
+        the trained user factors: after CG training those are a few CG steps
+        short of the exact solution (and after a Cholesky fit, one item
+        half-step behind it), so the two scores differ slightly.
+
+        Parameters
+        ----------
+        userid : int
+            The user (a label only when ``user_items`` is given).
+        user_items : CSR matrix or None
+            The user's confidences, one row; None: the training row.
+        itemid : int
+            The item to explain.
+        n : int
+            How many of the largest contributions to return.
+        user_weights : tuple, optional
+            The ``user_weights`` a previous call returned for the same user:
+            the factorised ``W_u``, so that explaining more items costs one
+            triangular solve each.
+
+        Returns
+        -------
+        score : float
+            ``y_iᵀ x_u`` for the exact ``x_u``: the sum of all contributions.
+        contributions : list of (item, contribution)
+            The ``n`` largest, largest first.
+        user_weights : tuple
+            Pass it back in to explain other items for this user.
+        """
+        from scipy.linalg import cho_factor, cho_solve
+
+        self._check_items_fitted()
+        n_items = len(self.item_factors)
+        itemid = check_whole_number(itemid, "itemid", 0, n_items - 1)
+        n = check_whole_number(n, "n", 1)
+        if user_items is None:
+            self._check_fitted()
+            userid = check_whole_number(userid, "userid", 0, self.shape[0] - 1)
+            row = self.user_items[userid]
+        else:
+            row = check_user_items(user_items)
+            if row.shape != (1, n_items):
+                raise ValueError(f"user_items must be the user's row, 1 x {n_items} items, not {row.shape}")
+        listened, confidence = row.indices, row.data.astype(np.float64)
         Y = self.item_factors.astype(np.float64)
-        Yu = Y[listened]
-        W = Y.T @ Y + Yu.T @ ((confidence - 1.0)[:, None] * Yu) + self.regularization * np.eye(self.factors)
-        out = []
-        for item in items:
-            contribution = confidence * (Yu @ np.linalg.solve(W, Y[item]))
-            best = np.argsort(-contribution, kind="stable")[:n]
-            out.append((listened[best], contribution[best]))
-        return out
-
-    def similar_items(self, item: int, n: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """The ``n`` items with the most similar factors (cosine), as :class:`TopRelated`."""
-        self._check_fitted()
-        if self._related is None:
-            self._related = TopRelated(self.item_factors)
-        return self._related.get_related(item, n)
-
+        if user_weights is None:
+            Yu = Y[listened]
+            W = self._gram_reg() + Yu.T @ ((confidence - 1.0)[:, None] * Yu)
+            user_weights = cho_factor(W)
+        contribution = confidence * (Y[listened] @ cho_solve(user_weights, Y[itemid]))
+        best = np.argsort(-contribution, kind="stable")[:n]
+        return (float(contribution.sum()), [(int(listened[j]), float(contribution[j])) for j in best],
+                user_weights)

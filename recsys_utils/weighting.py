@@ -12,15 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-
-def _as_csr(X) -> sp.csr_matrix:
-    if not sp.issparse(X):
-        raise TypeError(f"expected a scipy.sparse matrix, not {type(X).__name__}")
-    X = X.tocsr().astype(np.float32, copy=True)
-    X.sum_duplicates()
-    if X.nnz and (X.data.min() < 0 or not np.isfinite(X.data).all()):
-        raise ValueError("weights need finite, non-negative counts")
-    return X
+from .utils import nonnegative_counts
 
 
 def _idf(X: sp.csr_matrix) -> np.ndarray:
@@ -51,7 +43,7 @@ def bm25_weight(X, K1: float = 100, B: float = 0.8) -> sp.csr_matrix:
     """
     if K1 < 0 or not 0 <= B <= 1:
         raise ValueError(f"need K1 >= 0 and 0 <= B <= 1, got K1={K1}, B={B}")
-    X = _as_csr(X)
+    X = nonnegative_counts(X)
     row_sums = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
     length_norm = (1.0 - B) + B * row_sums / row_sums.mean()
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
@@ -66,6 +58,6 @@ def tfidf_weight(X) -> sp.csr_matrix:
     ``w_dt = sqrt(x_dt) * log(N / (1 + df_t))``: the square root tames large
     counts; there is no length normalisation.
     """
-    X = _as_csr(X)
+    X = nonnegative_counts(X)
     X.data = (np.sqrt(X.data.astype(np.float64)) * _idf(X)[X.indices]).astype(np.float32)
     return X

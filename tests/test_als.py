@@ -7,7 +7,9 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from recsys_utils import als_kernels, als_reference
-from recsys_utils.als import ImplicitALS, check_user_items, confidence_loss, linear_confidence
+from recsys_utils.als import ImplicitALS, check_user_items, confidence_loss
+from recsys_utils.confidence import bm25_confidence, linear_confidence, log_confidence
+from recsys_utils.weighting import bm25_weight
 from recsys_utils.neighbours import TopRelated
 
 REG = 0.1
@@ -176,28 +178,40 @@ def test_bad_inputs_are_clear_errors(Cui):
         ImplicitALS(5, show_progress=False).fit(Cui, keep_factors=True)
 
 
-def test_recommend_skips_listened_items_and_explains_its_scores(Cui):
+def test_recommend_skips_listened_items_and_explain_adds_up_to_a_fresh_solve(Cui):
     model = ImplicitALS(6, REG, 10, solver="cholesky", random_state=0, show_progress=False).fit(Cui)
-    # The last half-step solved the items; solve the users once more so that x_u is exact for Y.
-    model.user_factors = als_reference.least_squares(Cui, model.user_factors, model.item_factors.astype(np.float64),
-                                                     REG).astype(np.float32)
     user = 3
     listened = set(Cui[user].indices)
     items, scores = model.recommend(user, n=5)
     assert not set(items) & listened and list(scores) == sorted(scores, reverse=True)
-    everything, _ = model.recommend(user, n=40, filter_already_listened=False)
+    everything, _ = model.recommend(user, n=40, filter_already_liked=False)
     assert sorted(everything) == sorted(set(range(40)) - {11})  # item 11 has no listener: never recommended
-    items, scores, because = model.recommend(user, n=3, explain=len(listened))
-    for score, (sources, contributions) in zip(scores, because):
-        assert set(sources) == listened
-        # with user factors exact for the item factors, the contributions add up to the score
-        assert contributions.sum() == pytest.approx(score, rel=1e-4, abs=1e-6)
+    fresh = als_reference.least_squares(Cui[user], model.user_factors[[user]], model.item_factors.astype(np.float64),
+                                        REG)[0]
+    weights = None
+    for item in items[:3]:
+        score, contributions, weights = model.explain(user, None, int(item), n=len(listened), user_weights=weights)
+        assert {source for source, _ in contributions} == listened
+        # the contributions add up to the score of the exact solve, not of the trained factors
+        assert sum(value for _, value in contributions) == pytest.approx(score, rel=1e-9)
+        assert score == pytest.approx(fresh @ model.item_factors[item], rel=1e-4)
     every_other, _ = model.recommend(user, n=40)  # more than are left: those that are
     assert sorted(every_other) == sorted(set(range(40)) - listened - {11})  # 11 has no listener
     with pytest.raises(ValueError, match="n must be"):
         model.recommend(user, n=41)
     with pytest.raises(IndexError):
         model.recommend(60)
+
+
+def test_half_step_is_the_fits_half_step_under_its_thread_settings(Cui, start):
+    X, Y = start
+    model = ImplicitALS(6, REG, solver="cholesky", num_threads=1, show_progress=False)
+    model.item_factors = Y
+    expected = als_reference.least_squares(Cui, X, Y.astype(np.float64), REG)
+    np.testing.assert_allclose(model.half_step(Cui), expected, rtol=1e-5, atol=1e-6)
+    assert model.user_factors is None  # the model is not changed
+    with pytest.raises(ValueError, match="user_factors must have shape"):
+        model.half_step(Cui, X[:3])
 
 
 def test_similar_items_is_top_related_on_item_factors(Cui):
@@ -207,7 +221,13 @@ def test_similar_items_is_top_related_on_item_factors(Cui):
     assert list(got[0]) == list(expected[0])
 
 
-def test_linear_confidence_and_playdata_input():
+def test_confidences_and_playdata_input():
     plays = sp.csr_matrix(np.array([[0, 2], [5, 0]], dtype=np.float32))
     assert linear_confidence(plays, alpha=10).toarray().tolist() == [[0, 21], [51, 0]]
+    np.testing.assert_allclose(log_confidence(plays, alpha=2).toarray(), [[0, 1 + 2 * np.log(3)], [1 + 2 * np.log(6), 0]],
+                               rtol=1e-6)
+    many = sp.random(50, 30, density=0.2, format="csr", dtype=np.float32, random_state=0) * 100
+    assert (bm25_confidence(many, K1=50, B=0.5) != bm25_weight(many.T.tocsr(), K1=50, B=0.5).T).nnz == 0
+    with pytest.raises(ValueError, match="non-negative"):
+        log_confidence(-plays)
     assert check_user_items(plays).dtype == np.float32

@@ -70,7 +70,7 @@ def test_every_top_n_breaks_ties_by_item_index():
     model.user_factors = np.array([[1.0, 0.0]], dtype=np.float32)
     model.item_factors = factors
     model.user_items = sp.csr_matrix(([1.0], ([0], [4])), shape=(1, 60), dtype=np.float32)
-    assert model.recommend(0, 4)[0].tolist() == [0, 2, 6, 8]
+    assert model.recommend(0, n=4)[0].tolist() == [0, 2, 6, 8]
 
     train = sp.csr_matrix(np.eye(6, dtype=np.float32)[[0, 1, 2, 3, 4, 5, 5, 4]])  # items 4, 5: 2 listeners
     recommended = recommend_top_k(popularity_scorer(train), train, k=3)
@@ -112,7 +112,7 @@ def test_items_with_no_listener_are_never_recommended():
     listened[:, silent] = False
     model.user_items = sp.csr_matrix(listened.astype(np.float32))
     for user in range(30):
-        items, scores = model.recommend(user, 20)
+        items, scores = model.recommend(user, n=20)
         assert len(items) == 20 and not np.isin(items, silent).any() and (scores < 0).all()
     recommended = recommend_top_k(lambda users: model.user_factors[users] @ model.item_factors.T,
                                   model.user_items, k=20)
@@ -172,7 +172,7 @@ def test_repeated_column_indices_are_summed_at_every_boundary():
     assert np.array_equal(a.user_factors, b.user_factors) and a.loss() >= 0
     assert raw.nnz == 9  # the caller's matrix is left as it was
 
-    from recsys_utils.als import linear_confidence
+    from recsys_utils.confidence import linear_confidence
 
     assert np.array_equal(linear_confidence(raw, 100).toarray(), linear_confidence(summed, 100).toarray())
     for seed in range(20):
@@ -244,7 +244,7 @@ def saved_index(tmp_path):
 def test_an_annoy_index_loads_with_its_dimension_items_and_names(saved_index, tmp_path):
     index, path, names = saved_index
     loaded = ApproximateTopRelated.load(path)
-    assert loaded.n_items == 500 and loaded.index.f == 16 and loaded.search_k == index.search_k
+    assert loaded.n_items == 500 and loaded.annoy_index.f == 16 and loaded.search_k == index.search_k
     assert loaded.get_related("artist 7", 5)[0].tolist() == index.get_related(7, 5)[0].tolist()
     few = clustered_vectors(40, dim=50, random_state=1)  # Annoy builds more trees than asked on few items
     few[[3, 9]] = 0
@@ -286,7 +286,7 @@ def test_a_wrong_or_damaged_annoy_file_is_refused_not_a_crash(saved_index, tmp_p
 def test_bad_arguments_get_clear_errors(confidence):
     model = ImplicitALS(4, 0.1, 1, random_state=0, show_progress=False).fit(confidence)
     for user in (1.0, "1", None):
-        with pytest.raises(TypeError, match="user must be a whole number"):
+        with pytest.raises(TypeError, match="userid must be a whole number"):
             model.recommend(user)
     with pytest.raises(TypeError, match="n must be a whole number"):
         model.recommend(0, n=10.0)
