@@ -92,23 +92,3 @@ def loss(Cui: sp.csr_matrix, X: np.ndarray, Y: np.ndarray, regularization: float
     P[coo.row, coo.col] = 1.0
     total = (C * (P - X @ Y.T) ** 2).sum() + regularization * ((X ** 2).sum() + (Y ** 2).sum())
     return float(total / (Cui.data.sum() + Cui.shape[0] * Cui.shape[1] - Cui.nnz))
-
-
-def alternating_least_squares(Cui: sp.csr_matrix, factors: int, regularization: float, iterations: int,
-                              random_state: int | None = 0, cg_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The whole algorithm: alternate user and item half-steps from small random factors.
-
-    ``cg_steps=None`` solves exactly; a number uses that many CG steps per half-step.
-    """
-    rng = np.random.default_rng(random_state)
-    X = rng.random((Cui.shape[0], factors)) * 0.01
-    Y = rng.random((Cui.shape[1], factors)) * 0.01
-    Ciu = Cui.T.tocsr()
-    for _ in range(iterations):
-        if cg_steps is None:
-            X = least_squares(Cui, X, Y, regularization)
-            Y = least_squares(Ciu, Y, X, regularization)
-        else:
-            X = least_squares_cg(Cui, X, Y, regularization, cg_steps)
-            Y = least_squares_cg(Ciu, Y, X, regularization, cg_steps)
-    return X, Y

@@ -41,9 +41,11 @@ class Vocabulary:
         return ids[codes].astype(np.int32)
 
     def get(self, value: str) -> int:
+        """The id of ``value``, or -1 if it was never encoded."""
         return self.index.get(value, -1)
 
     def strings(self) -> np.ndarray:
+        """Every encoded string, at its id."""
         out = np.empty(len(self.index), dtype=object)
         out[list(self.index.values())] = list(self.index.keys())
         return out
@@ -164,63 +166,17 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     path = Path(path)
     report = ParseReport(source=str(path), expected_md5=LASTFM_360K_MD5)
     users, artists, mbids = Vocabulary(), Vocabulary(), Vocabulary()
-    parts: list[tuple[np.ndarray, ...]] = []
-    unnamed: list[tuple[np.ndarray, ...]] = []  # rows with an empty artist name
-    for block in read_tsv(path, LASTFM_360K_COLUMNS, report, integer_columns=["plays"], show_progress=show_progress):
-        lines = block["line"].to_numpy()
-        no_user = (block["user"] == "").to_numpy()
-        zero = block["plays"].to_numpy() == 0
-        report.drop("no user id", lines[no_user])
-        report.drop("zero plays", lines[zero & ~no_user])
-        block = block[~(no_user | zero)]
-        names = block["artist"].to_numpy()
-        no_name = names == ""
-        u = users.encode(block["user"].to_numpy())
-        m = mbids.encode(block["mbid"].to_numpy())
-        p = block["plays"].to_numpy()
-        unnamed.append((u[no_name], m[no_name], p[no_name], block["line"].to_numpy()[no_name]))
-        named = ~no_name
-        parts.append((u[named], artists.encode(names[named]), m[named], p[named]))
-
-    if not parts:
-        raise _no_readable_rows(report)
-    user_of, artist_of, mbid_of, plays = (
-        np.concatenate([part[i] for part in parts]) for i in range(4)
-    )
+    named, unnamed = _read_360k_rows(path, report, users, artists, mbids, show_progress)
     mbid_strings = mbids.strings()
     no_mbid = mbids.get("")
-    has_mbid = mbid_of != no_mbid
-
-    # An empty name with an MBID that another row names is kept under that name.
-    u0, m0, p0, l0 = (np.concatenate([part[i] for part in unnamed]) for i in range(4))
-    if len(u0):
-        artist_of_mbid = _mode_per_group(mbid_of[has_mbid], artist_of[has_mbid], len(mbid_strings))
-        found = (m0 != no_mbid) & (artist_of_mbid[m0] >= 0)
-        report.drop("no artist name", l0[~found])
-        report.names_recovered = int(found.sum())
-        user_of = np.concatenate([user_of, u0[found]])
-        artist_of = np.concatenate([artist_of, artist_of_mbid[m0[found]]])
-        mbid_of = np.concatenate([mbid_of, m0[found]])
-        plays = np.concatenate([plays, p0[found]])
-        has_mbid = mbid_of != no_mbid
+    user_of, artist_of, mbid_of, plays = _name_by_mbid(named, unnamed, no_mbid, len(mbid_strings), report)
     if len(plays) == 0:
         raise _no_readable_rows(report)
-
-    # Unquote names once per distinct name, not per line; a name that was in the file
-    # both quoted and plain becomes one artist (its rows are summed below).
-    raw_names = artists.strings()
-    names, changed = unquote_names(raw_names)
-    if changed:
-        report.names_unquoted = int(np.isin(artist_of, np.flatnonzero(names != raw_names)).sum())
-        merged_id, names = pd.factorize(names)
-        artist_of = merged_id[artist_of]
-        names = np.asarray(names, dtype=object)
+    names, artist_of = _merge_quoted_names(artists.strings(), artist_of, report)
 
     user_ids, user_new = _sorted_labels(users.strings())
     artist_names, artist_new = _sorted_labels(names)
-    mbid_of_artist = _mode_per_group(artist_of[has_mbid], mbid_of[has_mbid], len(artist_names))
-    artist_mbids = np.where(mbid_of_artist >= 0, mbid_strings[np.maximum(mbid_of_artist, 0)], "")
-    artist_mbids = artist_mbids[np.argsort(artist_new)].astype(object)
+    artist_mbids = _most_common_mbids(artist_of, mbid_of, mbid_of != no_mbid, mbid_strings, artist_new)
 
     # A user whose only rows had no recoverable artist name keeps an empty row.
     user_items = _play_matrix(user_new[user_of], artist_new[artist_of], plays, (len(user_ids), len(artist_names)))
@@ -230,6 +186,87 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     _warn_if_not_official(report)
     log.info(report.summary())
     return PlayData(user_items, artist_names, user_ids, artist_mbids=artist_mbids, report=report, name="lastfm-360k")
+
+
+def _read_360k_rows(
+    path: Path, report: ParseReport, users: Vocabulary, artists: Vocabulary, mbids: Vocabulary, show_progress: bool
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """All blocks of the file encoded, as in :func:`_encode_360k_block`; no block at all is an error."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    unnamed: list[tuple[np.ndarray, ...]] = []  # rows with an empty artist name
+    for block in read_tsv(path, LASTFM_360K_COLUMNS, report, integer_columns=["plays"], show_progress=show_progress):
+        # Rows with no user id or zero plays are counted in the report and left out.
+        named_part, unnamed_part = _encode_360k_block(block, report, users, artists, mbids)
+        parts.append(named_part)
+        unnamed.append(unnamed_part)
+    if not parts:
+        raise _no_readable_rows(report)
+    return _concatenate_parts(parts), _concatenate_parts(unnamed)
+
+
+def _concatenate_parts(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """Tuples of arrays joined field by field."""
+    return tuple(np.concatenate([part[i] for part in parts]) for i in range(len(parts[0])))
+
+
+def _encode_360k_block(
+    block: pd.DataFrame, report: ParseReport, users: Vocabulary, artists: Vocabulary, mbids: Vocabulary
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Ids of a block's rows, (user, artist, mbid, plays) if named, else (user, mbid, plays, line)."""
+    lines = block["line"].to_numpy()
+    no_user = (block["user"] == "").to_numpy()
+    zero = block["plays"].to_numpy() == 0
+    report.drop("no user id", lines[no_user])
+    report.drop("zero plays", lines[zero & ~no_user])
+    block = block[~(no_user | zero)]
+    names = block["artist"].to_numpy()
+    no_name = names == ""
+    u = users.encode(block["user"].to_numpy())
+    m = mbids.encode(block["mbid"].to_numpy())
+    p = block["plays"].to_numpy()
+    unnamed = (u[no_name], m[no_name], p[no_name], block["line"].to_numpy()[no_name])
+    named = ~no_name
+    return (u[named], artists.encode(names[named]), m[named], p[named]), unnamed
+
+
+def _name_by_mbid(
+    named: tuple[np.ndarray, ...], unnamed: tuple[np.ndarray, ...], no_mbid: int, n_mbids: int, report: ParseReport
+) -> tuple[np.ndarray, ...]:
+    """The named rows plus the unnamed rows whose MBID another row names, kept under that name."""
+    u0, m0, p0, l0 = unnamed
+    if not len(u0):
+        return named
+    user_of, artist_of, mbid_of, plays = named
+    has_mbid = mbid_of != no_mbid
+    artist_of_mbid = _mode_per_group(mbid_of[has_mbid], artist_of[has_mbid], n_mbids)
+    found = (m0 != no_mbid) & (artist_of_mbid[m0] >= 0)
+    report.drop("no artist name", l0[~found])
+    report.names_recovered = int(found.sum())
+    recovered = (u0[found], artist_of_mbid[m0[found]], m0[found], p0[found])
+    return tuple(np.concatenate([kept, more]) for kept, more in zip(named, recovered))
+
+
+def _merge_quoted_names(
+    raw_names: np.ndarray, artist_of: np.ndarray, report: ParseReport
+) -> tuple[np.ndarray, np.ndarray]:
+    """Names unquoted once per distinct name, not per line, and each row's artist id under them."""
+    # A name that was in the file both quoted and plain becomes one artist (its rows are summed later).
+    names, changed = unquote_names(raw_names)
+    if changed:
+        report.names_unquoted = int(np.isin(artist_of, np.flatnonzero(names != raw_names)).sum())
+        merged_id, names = pd.factorize(names)
+        artist_of = merged_id[artist_of]
+        names = np.asarray(names, dtype=object)
+    return names, artist_of
+
+
+def _most_common_mbids(
+    artist_of: np.ndarray, mbid_of: np.ndarray, has_mbid: np.ndarray, mbid_strings: np.ndarray, artist_new: np.ndarray
+) -> np.ndarray:
+    """Each artist's MBID most often given with its name ("" if none), in the order of ``artist_new``."""
+    mbid_of_artist = _mode_per_group(artist_of[has_mbid], mbid_of[has_mbid], len(artist_new))
+    artist_mbids = np.where(mbid_of_artist >= 0, mbid_strings[np.maximum(mbid_of_artist, 0)], "")
+    return artist_mbids[np.argsort(artist_new)].astype(object)
 
 
 #: MD5 of HetRec 2011 user_artists.dat (agreed by three independent copies).

@@ -69,6 +69,7 @@ class ParseReport:
 
     @property
     def rows_dropped(self) -> int:
+        """Lines skipped, for all reasons."""
         return sum(self.dropped.values())
 
     @property
@@ -106,6 +107,7 @@ class ParseReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
+        """The report as plain JSON-ready values (see :meth:`from_dict`)."""
         return {
             "source": self.source,
             "rows_read": self.rows_read,
@@ -121,6 +123,7 @@ class ParseReport:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ParseReport":
+        """The report :meth:`to_dict` wrote."""
         return cls(**d)
 
 
@@ -139,10 +142,6 @@ class SyntheticTruth:
 
     artist_genres: np.ndarray
     alias_pairs: np.ndarray
-
-    @property
-    def n_genres(self) -> int:
-        return int(self.artist_genres.max()) + 1 if len(self.artist_genres) else 0
 
 
 @dataclass
@@ -189,14 +188,17 @@ class PlayData:
 
     @property
     def n_users(self) -> int:
+        """Number of users (rows)."""
         return self.user_items.shape[0]
 
     @property
     def n_artists(self) -> int:
+        """Number of artists (columns)."""
         return self.user_items.shape[1]
 
     @property
     def nnz(self) -> int:
+        """Number of stored play counts."""
         return self.user_items.nnz
 
     @property

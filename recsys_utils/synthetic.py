@@ -82,76 +82,16 @@ def make_synthetic(
     if not 0 < scale <= 1:
         raise ValueError(f"scale must be in (0, 1], not {scale}")
     rng = np.random.default_rng(random_state)
-    n_users = max(20, round(FULL_USERS * scale))
-    n_artists = max(100, round(FULL_ARTISTS * scale))
-    if n_genres is None:
-        n_genres = max(8, round(n_artists / 1500))
-    if not 1 <= n_genres <= n_artists // 4:
-        raise ValueError(f"n_genres must be between 1 and {n_artists // 4} for {n_artists} artists")
-    n_alias = max(1, round(alias_fraction * n_artists))
-    n_base = n_artists - n_alias
-
-    genre = rng.permutation(np.arange(n_base) % n_genres)  # every genre has artists
-    rank = rng.permutation(n_base) + 1.0
-    log_weight = (-popularity_exponent * np.log(rank + popularity_offset)).astype(np.float32)
-    position = _unit(rng.standard_normal((n_base, n_dims)))
-    genre_appeal = np.bincount(genre, weights=np.exp(log_weight), minlength=n_genres)
-
-    n_wanted = _artists_per_user(rng, n_users)
-    n_off = rng.binomial(n_wanted, off_genre_share)
-    liked, mixture = _genre_mixtures(rng, n_users, genre_appeal)
-    per_genre = _split(rng, n_wanted - n_off, mixture)  # (n_users, 3) slots per liked genre
-    taste = (taste_sharpness * _unit(rng.standard_normal((n_users, n_dims)))).astype(np.float32)
-
-    users, items = [], []
-    for g in range(n_genres):
-        artists = np.flatnonzero(genre == g)
-        rows, cols = np.nonzero((liked == g) & (per_genre > 0))
-        counts = np.minimum(per_genre[rows, cols], len(artists))
-        for start in range(0, len(rows), 2048):
-            u, c = rows[start:start + 2048], counts[start:start + 2048]
-            logits = log_weight[artists][None, :] + taste[u] @ position[artists].T
-            uniform = np.clip(rng.random(logits.shape, dtype=np.float32), 1e-30, 1 - 2**-24)
-            logits -= np.log(-np.log(uniform))  # Gumbel noise: top-k = sampling without replacement
-            k = int(c.max())
-            top = np.argpartition(-logits, k - 1, axis=1)[:, :k]
-            order = np.argsort(-np.take_along_axis(logits, top, axis=1), axis=1)
-            top = np.take_along_axis(top, order, axis=1)
-            keep = np.arange(k)[None, :] < c[:, None]
-            users.append(np.broadcast_to(u[:, None], top.shape)[keep])
-            items.append(artists[top[keep]])
-    # Off-genre listening: popularity alone, then drop repeats of the same artist.
-    cum_weight = np.cumsum(np.exp(log_weight.astype(np.float64)))
-    off_users = np.repeat(np.arange(n_users), n_off)
-    users.append(off_users)
-    items.append(np.minimum(np.searchsorted(cum_weight, rng.random(len(off_users)) * cum_weight[-1]), n_base - 1))
-    key = np.sort(np.concatenate(users).astype(np.int64) * n_artists + np.concatenate(items))
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    user, item = key // n_artists, key % n_artists
-
-    # Alias pairs: popular artists whose listeners are split between two names.
-    popular = np.argsort(rank)[: max(n_alias, n_base // 10)]
-    parents = rng.choice(popular, size=n_alias, replace=False)
-    twin_of = np.full(n_base, -1)
-    twin_of[parents] = n_base + np.arange(n_alias)
-    moved = (twin_of[item] >= 0) & (rng.random(len(item)) < 0.5)
-    item = np.where(moved, twin_of[item], item)
-    genre = np.r_[genre, genre[parents]]
-
-    activity = rng.normal(4.45, 0.5, size=n_users)
-    plays = np.ceil(np.exp(activity[user] + 1.2 * rng.standard_normal(len(user))))
-
-    # Shuffle artist ids so that aliases are not at the end.
-    new_id = rng.permutation(n_artists)
-    item = new_id[item]
-    artist_genres = np.empty(n_artists, dtype=np.int64)
-    artist_genres[new_id] = genre
-    alias_pairs = np.column_stack([new_id[parents], new_id[n_base + np.arange(n_alias)]])
-
-    names = np.array([f"artist {i}" for i in range(n_artists)], dtype=object)
-    names[alias_pairs[:, 1]] = ["the " + n for n in names[alias_pairs[:, 0]]]
-    mbids = _mbids(rng, n_artists)
-    mbids[alias_pairs[:, 1]] = ""  # a second spelling rarely has its own MusicBrainz id
+    n_users, n_artists, n_genres, n_alias = _sizes(scale, n_genres, alias_fraction)
+    genre, rank, log_weight, position = _base_artists(
+        rng, n_artists - n_alias, n_genres, n_dims, popularity_exponent, popularity_offset
+    )
+    users, items = _listens(rng, n_users, n_genres, genre, log_weight, position, off_genre_share, taste_sharpness)
+    user, item = _unique_pairs(users, items, n_artists)
+    parents, item = _split_aliases(rng, rank, n_alias, item)
+    plays = _play_counts(rng, n_users, user)
+    item, artist_genres, alias_pairs = _shuffle_artists(rng, item, np.r_[genre, genre[parents]], parents)
+    names, mbids = _artist_labels(rng, alias_pairs, n_artists)
     user_ids = _sha1_like(rng, n_users)
 
     user_items = sp.csr_matrix(
@@ -163,6 +103,132 @@ def make_synthetic(
         truth=SyntheticTruth(artist_genres=artist_genres, alias_pairs=alias_pairs),
         name=f"synthetic (scale {scale:g})",
     )
+
+
+def _sizes(scale: float, n_genres: int | None, alias_fraction: float) -> tuple[int, int, int, int]:
+    """Numbers of users, artists, genres and alias pairs for ``scale``, checked."""
+    n_users = max(20, round(FULL_USERS * scale))
+    n_artists = max(100, round(FULL_ARTISTS * scale))
+    if n_genres is None:
+        n_genres = max(8, round(n_artists / 1500))
+    if not 1 <= n_genres <= n_artists // 4:
+        raise ValueError(f"n_genres must be between 1 and {n_artists // 4} for {n_artists} artists")
+    return n_users, n_artists, n_genres, max(1, round(alias_fraction * n_artists))
+
+
+def _base_artists(
+    rng: np.random.Generator, n_base: int, n_genres: int, n_dims: int,
+    popularity_exponent: float, popularity_offset: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Genre, popularity rank, log weight and taste-space position of each artist before aliasing."""
+    genre = rng.permutation(np.arange(n_base) % n_genres)  # every genre has artists
+    rank = rng.permutation(n_base) + 1.0
+    log_weight = (-popularity_exponent * np.log(rank + popularity_offset)).astype(np.float32)
+    position = _unit(rng.standard_normal((n_base, n_dims)))
+    return genre, rank, log_weight, position
+
+
+def _listens(
+    rng: np.random.Generator, n_users: int, n_genres: int, genre: np.ndarray, log_weight: np.ndarray,
+    position: np.ndarray, off_genre_share: float, taste_sharpness: float,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Users and artists drawn, in pieces: most from each user's genres, the rest by popularity alone."""
+    genre_appeal = np.bincount(genre, weights=np.exp(log_weight), minlength=n_genres)
+    n_wanted = _artists_per_user(rng, n_users)
+    n_off = rng.binomial(n_wanted, off_genre_share)
+    liked, mixture = _genre_mixtures(rng, n_users, genre_appeal)
+    per_genre = _split(rng, n_wanted - n_off, mixture)  # (n_users, 3) slots per liked genre
+    taste = (taste_sharpness * _unit(rng.standard_normal((n_users, position.shape[1])))).astype(np.float32)
+    users, items = _in_genre_listens(rng, n_genres, genre, log_weight, position, taste, liked, per_genre)
+    off_users, off_items = _off_genre_listens(rng, n_off, log_weight)
+    return users + [off_users], items + [off_items]
+
+
+def _in_genre_listens(
+    rng: np.random.Generator, n_genres: int, genre: np.ndarray, log_weight: np.ndarray, position: np.ndarray,
+    taste: np.ndarray, liked: np.ndarray, per_genre: np.ndarray,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Artists of each liked genre drawn by weight and taste match, a batch of users at a time."""
+    users, items = [], []
+    for g in range(n_genres):
+        artists = np.flatnonzero(genre == g)
+        rows, cols = np.nonzero((liked == g) & (per_genre > 0))
+        counts = np.minimum(per_genre[rows, cols], len(artists))
+        for start in range(0, len(rows), 2048):
+            u, c = rows[start:start + 2048], counts[start:start + 2048]
+            logits = log_weight[artists][None, :] + taste[u] @ position[artists].T
+            top, keep = _gumbel_top_k(rng, logits, c)
+            users.append(np.broadcast_to(u[:, None], top.shape)[keep])
+            items.append(artists[top[keep]])
+    return users, items
+
+
+def _gumbel_top_k(rng: np.random.Generator, logits: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns drawn without replacement per row, best first, and a mask of the first ``counts[row]``."""
+    uniform = np.clip(rng.random(logits.shape, dtype=np.float32), 1e-30, 1 - 2**-24)
+    logits = logits - np.log(-np.log(uniform))  # Gumbel noise: top-k = sampling without replacement
+    k = int(counts.max())
+    top = np.argpartition(-logits, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(logits, top, axis=1), axis=1)
+    top = np.take_along_axis(top, order, axis=1)
+    return top, np.arange(k)[None, :] < counts[:, None]
+
+
+def _off_genre_listens(
+    rng: np.random.Generator, n_off: np.ndarray, log_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n_off[u]`` artists for each user u drawn by popularity alone, repeats possible."""
+    cum_weight = np.cumsum(np.exp(log_weight.astype(np.float64)))
+    off_users = np.repeat(np.arange(len(n_off)), n_off)
+    drawn = np.searchsorted(cum_weight, rng.random(len(off_users)) * cum_weight[-1])
+    return off_users, np.minimum(drawn, len(log_weight) - 1)
+
+
+def _unique_pairs(users: list[np.ndarray], items: list[np.ndarray], n_items: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (user, item) pairs of the pieces, sorted by user then item."""
+    key = np.sort(np.concatenate(users).astype(np.int64) * n_items + np.concatenate(items))
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    return key // n_items, key % n_items
+
+
+def _split_aliases(
+    rng: np.random.Generator, rank: np.ndarray, n_alias: int, item: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Popular artists that get a second name, and ``item`` with about half their listeners moved to it."""
+    n_base = len(rank)
+    popular = np.argsort(rank)[: max(n_alias, n_base // 10)]
+    parents = rng.choice(popular, size=n_alias, replace=False)
+    twin_of = np.full(n_base, -1)
+    twin_of[parents] = n_base + np.arange(n_alias)
+    moved = (twin_of[item] >= 0) & (rng.random(len(item)) < 0.5)
+    return parents, np.where(moved, twin_of[item], item)
+
+
+def _play_counts(rng: np.random.Generator, n_users: int, user: np.ndarray) -> np.ndarray:
+    """Log-normal play counts around each user's activity level (median ~86, as in 360K)."""
+    activity = rng.normal(4.45, 0.5, size=n_users)
+    return np.ceil(np.exp(activity[user] + 1.2 * rng.standard_normal(len(user))))
+
+
+def _shuffle_artists(
+    rng: np.random.Generator, item: np.ndarray, genre: np.ndarray, parents: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random new artist ids, so that aliases are not at the end: new ``item``, genres and alias pairs."""
+    n_artists, n_alias = len(genre), len(parents)
+    new_id = rng.permutation(n_artists)
+    artist_genres = np.empty(n_artists, dtype=np.int64)
+    artist_genres[new_id] = genre
+    alias_pairs = np.column_stack([new_id[parents], new_id[n_artists - n_alias + np.arange(n_alias)]])
+    return new_id[item], artist_genres, alias_pairs
+
+
+def _artist_labels(rng: np.random.Generator, alias_pairs: np.ndarray, n_artists: int) -> tuple[np.ndarray, np.ndarray]:
+    """Names (``"the artist 17"`` for the second name of a pair) and MBIDs (none for second names)."""
+    names = np.array([f"artist {i}" for i in range(n_artists)], dtype=object)
+    names[alias_pairs[:, 1]] = ["the " + n for n in names[alias_pairs[:, 0]]]
+    mbids = _mbids(rng, n_artists)
+    mbids[alias_pairs[:, 1]] = ""  # a second spelling rarely has its own MusicBrainz id
+    return names, mbids
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ import hashlib
 import io
 import os
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from .playdata import ParseReport
 
-BLOCK_BYTES = 16 << 20
+READ_BLOCK_BYTES = 16 << 20  # bytes of the file read and checked at a time
 MAX_DIGITS = 18  # anything longer may not fit in int64
 
 
@@ -42,7 +42,7 @@ def read_tsv(
     *,
     integer_columns: Sequence[str] = (),
     header: bool | Literal["auto"] = False,
-    block_bytes: int = BLOCK_BYTES,
+    block_bytes: int = READ_BLOCK_BYTES,
     show_progress: bool = True,
 ) -> Iterator[pd.DataFrame]:
     """Read a UTF-8 tab-separated file block by block, checking every line.
@@ -137,6 +137,17 @@ def _is_header(line: bytes, columns: list[str]) -> bool:
     return [f.strip().casefold() for f in fields] == [c.casefold() for c in columns]
 
 
+class _Lines(NamedTuple):
+    """Where the lines of a block and their tabs are, as byte offsets into the block."""
+
+    starts: np.ndarray  # first byte of each line
+    ends: np.ndarray  # exclusive end of each line's text, before its LF or CRLF
+    newlines: np.ndarray  # the LF that ends each line
+    tabs: np.ndarray  # every tab of the block
+    first_tab: np.ndarray  # index in ``tabs`` of each line's first tab
+    numbers: np.ndarray  # 1-based line numbers in the file
+
+
 def _parse_block(
     block: bytes,
     columns: list[str],
@@ -147,70 +158,14 @@ def _parse_block(
 ) -> tuple[pd.DataFrame, int]:
     """Check and parse one block of whole lines (it ends with a newline)."""
     a = np.frombuffer(block, dtype=np.uint8)
-    newlines = np.flatnonzero(a == ord("\n"))
-    n_lines = len(newlines)
-    starts = np.empty(n_lines, dtype=np.int64)
-    starts[0] = 0
-    starts[1:] = newlines[:-1] + 1
-    ends = newlines.copy()  # exclusive end of the line's text
-    has_cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == ord("\r"))
-    ends[has_cr] -= 1
-    line_numbers = first_line + np.arange(n_lines)
-    report.rows_read += n_lines
-
-    tabs = np.flatnonzero(a == ord("\t"))
-    first_tab = np.searchsorted(tabs, starts)
-    n_tabs = np.searchsorted(tabs, ends) - first_tab
-    good = np.ones(n_lines, dtype=bool)
-
-    blank = ends == starts
-    report.drop("blank line", line_numbers[blank])
-    good &= ~blank
-    # pandas ends a line at any \r; we only at \n. A \r is the last byte of no block.
-    cr = np.flatnonzero(a == ord("\r"))
-    lone_cr = cr[a[cr + 1] != ord("\n")]
-    has_lone_cr = np.zeros(n_lines, dtype=bool)
-    has_lone_cr[np.searchsorted(starts, lone_cr, side="right") - 1] = True
-    has_lone_cr &= good
-    report.drop("carriage return inside a line", line_numbers[has_lone_cr])
-    good &= ~has_lone_cr
-    wrong = good & (n_tabs != len(columns) - 1)
-    report.drop(f"not {len(columns)} tab-separated fields", line_numbers[wrong])
-    good &= ~wrong
-
-    bad_utf8 = _invalid_utf8_lines(block, starts, newlines) & good
-    report.drop("invalid UTF-8", line_numbers[bad_utf8])
-    good &= ~bad_utf8
-
-    def field_bounds(j: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        t = first_tab[rows]
-        lo = starts[rows] if j == 0 else tabs[t + j - 1] + 1
-        hi = ends[rows] if j == len(columns) - 1 else tabs[t + j]
-        return lo, hi
-
-    integers = {}
-    for j in integer_at:
-        rows = np.flatnonzero(good)
-        lo, hi = field_bounds(j, rows)
-        values, ok = _parse_whole_numbers(a, lo, hi)
-        report.drop(f"{columns[j]} not a whole number", line_numbers[rows[~ok]])
-        good[rows[~ok]] = False
-        integers[j] = (rows, values)
-
+    lines = _find_lines(a, first_line)
+    report.rows_read += len(lines.starts)
+    good = _check_lines(a, block, lines, len(columns), report)
+    integers = _parse_integer_fields(a, lines, columns, integer_at, good, report)
     rows = np.flatnonzero(good)
     frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
     if text_at and len(rows):
-        lines = _select_lines(block, starts, newlines, good)
-        # pandas drops a byte order mark at the start of its input; here it is text.
-        shield = int(lines.startswith(codecs.BOM_UTF8))
-        text = pd.read_csv(
-            io.BytesIO(b"\n" * shield + lines), skiprows=shield,
-            sep="\t", header=None, names=columns, usecols=[columns[j] for j in text_at],
-            dtype=object, quoting=csv.QUOTE_NONE, na_filter=False, skip_blank_lines=False,
-            encoding="utf-8", engine="c",
-        )
-        if len(text) != len(rows):  # pragma: no cover - would be a bug in the checks above
-            raise RuntimeError(f"parsed {len(text)} rows from {len(rows)} checked lines")
+        text = _read_text_fields(block, lines, good, columns, text_at)
     for j in range(len(columns)):
         if j in integers:
             checked_rows, values = integers[j]
@@ -220,8 +175,90 @@ def _parse_block(
             frame[columns[j]] = text[columns[j]].to_numpy(dtype=object)
         else:
             frame[columns[j]] = np.empty(0, dtype=object)
-    frame["line"] = line_numbers[rows]
-    return frame, n_lines
+    frame["line"] = lines.numbers[rows]
+    return frame, len(lines.starts)
+
+
+def _find_lines(a: np.ndarray, first_line: int) -> _Lines:
+    """The lines and tabs of a block's bytes ``a``; a line's text ends before its LF or CRLF."""
+    newlines = np.flatnonzero(a == ord("\n"))
+    n_lines = len(newlines)
+    starts = np.empty(n_lines, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = newlines[:-1] + 1
+    ends = newlines.copy()
+    has_cr = (ends > starts) & (a[np.maximum(ends - 1, 0)] == ord("\r"))
+    ends[has_cr] -= 1
+    tabs = np.flatnonzero(a == ord("\t"))
+    return _Lines(starts, ends, newlines, tabs, np.searchsorted(tabs, starts), first_line + np.arange(n_lines))
+
+
+def _check_lines(a: np.ndarray, block: bytes, lines: _Lines, n_columns: int, report: ParseReport) -> np.ndarray:
+    """Mask of the lines fit to parse; the others are counted in ``report`` by their first fault."""
+    n_tabs = np.searchsorted(lines.tabs, lines.ends) - lines.first_tab
+    faults = [
+        ("blank line", lines.ends == lines.starts),
+        ("carriage return inside a line", _lone_cr_lines(a, lines.starts)),
+        (f"not {n_columns} tab-separated fields", n_tabs != n_columns - 1),
+        ("invalid UTF-8", _invalid_utf8_lines(block, lines.starts, lines.newlines)),
+    ]
+    good = np.ones(len(lines.starts), dtype=bool)
+    for reason, bad in faults:
+        bad &= good
+        report.drop(reason, lines.numbers[bad])
+        good &= ~bad
+    return good
+
+
+def _lone_cr_lines(a: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Mark the lines holding a carriage return that is not followed by a newline."""
+    # pandas ends a line at any \r; we only at \n. A \r is the last byte of no block.
+    cr = np.flatnonzero(a == ord("\r"))
+    lone_cr = cr[a[cr + 1] != ord("\n")]
+    has_lone_cr = np.zeros(len(starts), dtype=bool)
+    has_lone_cr[np.searchsorted(starts, lone_cr, side="right") - 1] = True
+    return has_lone_cr
+
+
+def _field_bounds(lines: _Lines, j: int, rows: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Byte range of field ``j`` of the lines ``rows``."""
+    t = lines.first_tab[rows]
+    lo = lines.starts[rows] if j == 0 else lines.tabs[t + j - 1] + 1
+    hi = lines.ends[rows] if j == n_columns - 1 else lines.tabs[t + j]
+    return lo, hi
+
+
+def _parse_integer_fields(
+    a: np.ndarray, lines: _Lines, columns: list[str], integer_at: list[int], good: np.ndarray, report: ParseReport
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Each integer field's values at the lines checked; a line where one is invalid is cleared in ``good``."""
+    integers = {}
+    for j in integer_at:
+        rows = np.flatnonzero(good)
+        values, ok = _parse_whole_numbers(a, *_field_bounds(lines, j, rows, len(columns)))
+        report.drop(f"{columns[j]} not a whole number", lines.numbers[rows[~ok]])
+        good[rows[~ok]] = False
+        integers[j] = (rows, values)
+    return integers
+
+
+def _read_text_fields(
+    block: bytes, lines: _Lines, good: np.ndarray, columns: list[str], text_at: list[int]
+) -> pd.DataFrame:
+    """The text fields of the good lines, read by pandas' C parser."""
+    selected = _select_lines(block, lines.starts, lines.newlines, good)
+    # pandas drops a byte order mark at the start of its input; here it is text.
+    shield = int(selected.startswith(codecs.BOM_UTF8))
+    text = pd.read_csv(
+        io.BytesIO(b"\n" * shield + selected), skiprows=shield,
+        sep="\t", header=None, names=columns, usecols=[columns[j] for j in text_at],
+        dtype=object, quoting=csv.QUOTE_NONE, na_filter=False, skip_blank_lines=False,
+        encoding="utf-8", engine="c",
+    )
+    n_good = int(np.count_nonzero(good))
+    if len(text) != n_good:  # pragma: no cover - would be a bug in the checks above
+        raise RuntimeError(f"parsed {len(text)} rows from {n_good} checked lines")
+    return text
 
 
 def _invalid_utf8_lines(block: bytes, starts: np.ndarray, newlines: np.ndarray) -> np.ndarray:
