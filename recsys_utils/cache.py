@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ import scipy.sparse as sp
 import xxhash
 
 from .playdata import ParseReport, PlayData
+from .utils import write_npz
 
 CACHE_VERSION = 2
 HASH_BUFFER_BYTES = 1 << 20
@@ -101,14 +101,7 @@ def save(data: PlayData, path: Path) -> None:
     }
     if data.artist_mbids is not None:
         arrays["artist_mbids"] = _pack(data.artist_mbids)
-    partial = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
-    try:
-        with open(partial, "xb") as f:
-            np.savez(f, **arrays)
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    write_npz(path, arrays)
     _prune(path)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .neighbours import TopRelated
-from .utils import canonical_csr, check_item_indices, check_whole_number, dot_scores, top_n
+from .utils import canonical_csr, check_item_indices, check_whole_number, dot_scores, top_n, write_npz
 
 #: Version of the layout :meth:`RecommenderBase.save` writes; :meth:`RecommenderBase.load` reads it and older.
 MODEL_FORMAT = 1
@@ -218,15 +218,7 @@ class RecommenderBase:
         if include_user_items and self.user_items is not None:
             m = self.user_items
             arrays |= {"user_items_indptr": m.indptr, "user_items_indices": m.indices, "user_items_data": m.data}
-        path = Path(path)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-        try:
-            with open(partial, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(partial, path)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
+        write_npz(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike):

@@ -8,10 +8,31 @@ from __future__ import annotations
 
 import difflib
 import numbers
+import os
+import secrets
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
+
+
+def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to an uncompressed ``.npz`` at ``path``, atomically.
+
+    They go to a temporary file of this writer's own beside ``path``, renamed
+    into place when complete: a reader never sees half a file, two writers
+    never share a temporary file, and a failed write removes its own.
+    """
+    path = Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.partial")
+    try:
+        with open(partial, "xb") as f:
+            np.savez(f, **arrays)
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 def check_whole_number(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
