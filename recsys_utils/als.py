@@ -146,7 +146,7 @@ class ImplicitALS(RecommenderBase):
         self.iterations = check_whole_number(iterations, "iterations", 0)
         self.solver = solver
         self.cg_steps = check_whole_number(cg_steps, "cg_steps", 1)
-        self.random_state = random_state
+        self.random_state = None if random_state is None else check_whole_number(random_state, "random_state", 0)
         self.num_threads = num_threads
         self.show_progress = show_progress
         self.user_factors: np.ndarray | None = None
@@ -201,6 +201,7 @@ class ImplicitALS(RecommenderBase):
                 self._half_step(Cui, self.user_factors, self.item_factors)
                 self._half_step(Ciu, self.item_factors, self.user_factors)
                 seconds = time.perf_counter() - start
+                self._factors_changed()
                 self._check_finite(iteration)
                 bar.update(1)
                 if callback is not None:
@@ -274,7 +275,7 @@ class ImplicitALS(RecommenderBase):
         Uses the training matrix unless ``user_items`` is given.
         """
         self._check_fitted()
-        Cui = self.user_items if user_items is None else check_user_items(user_items, self.shape)
+        Cui = self._training_matrix() if user_items is None else check_user_items(user_items, self.shape)
         return confidence_loss(Cui, self.user_factors, self.item_factors, self.regularization, self.num_threads)
 
     def recalculate_user(self, user_items) -> np.ndarray:
@@ -359,7 +360,7 @@ class ImplicitALS(RecommenderBase):
         if user_items is None:
             self._check_fitted()
             userid = check_whole_number(userid, "userid", 0, self.shape[0] - 1)
-            row = self.user_items[userid]
+            row = self._training_matrix()[userid]
         else:
             row = check_user_items(user_items)
             if row.shape != (1, n_items):

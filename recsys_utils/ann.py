@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import __version__
 from .utils import ItemNames, check_n, check_whole_number, normalize_rows, resolve_item, spread_rows
 
 QUERY_CHUNK = 1024
@@ -46,7 +47,8 @@ class ApproximateTopRelated:
     random_state : int
         Seeds Annoy's tree building.
     num_threads : int or None
-        Threads for building and for :meth:`all_related` (Annoy releases the GIL).
+        Threads for building and for :meth:`all_related` (Annoy releases the
+        GIL); 0 or None: all cores.
     """
 
     def __init__(self, item_factors: np.ndarray, n_trees: int = 50, search_k: int = 2_000, item_names=None,
@@ -82,7 +84,7 @@ class ApproximateTopRelated:
         or fewer items have factors.
         """
         i = resolve_item(item, self.names, self.n_items)
-        check_n(n, self.n_items - 1)
+        n = check_whole_number(n, "n", 1)
         if self._position[i] < 0:
             raise ValueError(f"item {item!r} has all-zero factors (no listener in the training data): "
                              "no item is related to it")
@@ -131,6 +133,7 @@ class ApproximateTopRelated:
         self.annoy_index.save(str(path))
         meta = {
             "format": ANNOY_META_FORMAT,
+            "package_version": __version__,
             "dimension": self.annoy_index.f,
             "n_items": self.n_items,
             "n_trees": self.annoy_index.get_n_trees(),  # Annoy may build more than asked for on few items
@@ -195,7 +198,7 @@ class ApproximateTopRelated:
 
 
 ANNOY_META_FORMAT = 1
-_META_KEYS = {"format", "dimension", "n_items", "n_trees", "search_k", "index_bytes", "item_ids", "names"}
+_META_KEYS = {"format", "package_version", "dimension", "n_items", "n_trees", "search_k", "index_bytes", "item_ids", "names"}
 
 
 def meta_path(path: Path) -> Path:

@@ -17,14 +17,38 @@ from .weighting import bm25_weight
 
 
 def linear_confidence(user_items: sp.csr_matrix, alpha: float = 40.0) -> sp.csr_matrix:
-    """``1 + alpha * plays`` for every stored play count (Hu et al. use alpha = 40)."""
+    """``1 + alpha * plays`` for every stored play count (Hu et al. use alpha = 40).
+
+    Parameters
+    ----------
+    user_items : scipy.sparse matrix, shape (n_users, n_items)
+        Play counts: finite, non-negative; an entry stored twice is summed.
+    alpha : float
+        How much one more play adds; >= 0.
+
+    Returns
+    -------
+    CSR matrix, float32, shape (n_users, n_items), the same stored entries.
+    """
     confidence = nonnegative_counts(user_items, "user_items")
     confidence.data = 1.0 + check_real(alpha, "alpha", 0.0) * confidence.data
     return confidence
 
 
 def log_confidence(user_items: sp.csr_matrix, alpha: float = 1.0) -> sp.csr_matrix:
-    """``1 + alpha * log(1 + plays)`` for every stored play count (Hu et al., section 4)."""
+    """``1 + alpha * log(1 + plays)`` for every stored play count (Hu et al., section 4).
+
+    Parameters
+    ----------
+    user_items : scipy.sparse matrix, shape (n_users, n_items)
+        Play counts: finite, non-negative; an entry stored twice is summed.
+    alpha : float
+        Scale of the logarithm; >= 0.
+
+    Returns
+    -------
+    CSR matrix, float32, shape (n_users, n_items), the same stored entries.
+    """
     confidence = nonnegative_counts(user_items, "user_items")
     confidence.data = (1.0 + check_real(alpha, "alpha", 0.0) * np.log1p(confidence.data.astype(np.float64))
                        ).astype(np.float32)
@@ -37,5 +61,16 @@ def bm25_confidence(user_items: sp.csr_matrix, K1: float = 100, B: float = 0.8) 
     The blog weights the items x users matrix (each artist a document whose
     words are its listeners; see :func:`recsys_utils.weighting.bm25_weight`)
     and transposes the result back: this does both.
+
+    Parameters
+    ----------
+    user_items : scipy.sparse matrix, shape (n_users, n_items)
+        Play counts: finite, non-negative; an entry stored twice is summed.
+    K1, B : float
+        BM25's saturation and length normalisation (the blog: 100 and 0.8).
+
+    Returns
+    -------
+    CSR matrix, float32, shape (n_users, n_items), the same stored entries.
     """
     return bm25_weight(nonnegative_counts(user_items, "user_items").T.tocsr(), K1=K1, B=B).T.tocsr()

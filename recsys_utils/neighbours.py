@@ -16,8 +16,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .ann import ApproximateTopRelated, nndescent_related
-from .utils import (ItemNames, UnknownItemError, check_item_indices, check_n, normalize_rows, resolve_item,
-                    spread_rows, top_n, top_n_rows)
+from .utils import (ItemNames, UnknownItemError, check_item_indices, check_n, check_whole_number, limit_threads,
+                    normalize_rows, resolve_item, spread_rows, top_n, top_n_rows)
 
 __all__ = ["ItemNames", "TopRelated", "UnknownItemError", "all_related", "normalize_rows"]
 
@@ -61,7 +61,8 @@ class TopRelated:
         """The ``n`` items most similar to ``item`` (an index or a name), best first.
 
         Equal scores are ordered by item index. Fewer than ``n`` come back
-        when fewer items are left (items without factors, ``filter_items``).
+        when fewer items are left (the others, less items without factors and
+        ``filter_items``).
 
         Parameters
         ----------
@@ -83,7 +84,7 @@ class TopRelated:
             ``item`` has all-zero factors, so nothing is related to it.
         """
         i = self.index(item)
-        check_n(n, self.n_items - (0 if include_self else 1))
+        n = min(check_whole_number(n, "n", 1), self.n_items)
         if not self.has_factors[i]:
             raise ValueError(f"item {item!r} has all-zero factors (no listener in the training data): "
                              "no item is related to it")
@@ -135,7 +136,7 @@ def all_related(
     random_state : int
         Seeds the approximate methods.
     num_threads : int or None
-        Threads for the approximate methods (default: all cores).
+        Threads (0 or None: all cores).
 
     Returns
     -------
@@ -157,7 +158,8 @@ def all_related(
                                  show_progress=show_progress, **options)
     keep = np.flatnonzero(factors.any(axis=1))
     width = max(0, min(n, len(keep) - 1))
-    found, found_scores = _exact_related(factors[keep], width, block_bytes, show_progress)
+    with limit_threads(num_threads):
+        found, found_scores = _exact_related(factors[keep], width, block_bytes, show_progress)
     return spread_rows(keep, len(factors), n, found, found_scores)
 
 

@@ -30,7 +30,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .neighbours import TopRelated
-from .utils import canonical_csr, check_item_indices, check_whole_number, dot_scores, top_n, write_npz
+from .utils import (canonical_csr, check_item_indices, check_whole_number, dot_scores, limit_threads, top_n,
+                    write_npz)
 
 #: Version of the layout :meth:`RecommenderBase.save` writes; :meth:`RecommenderBase.load` reads it and older.
 MODEL_FORMAT = 1
@@ -66,6 +67,11 @@ class RecommenderBase:
         self._check_fitted()
         return self.user_factors.shape[0], self.item_factors.shape[0]
 
+    def _training_matrix(self) -> sp.csr_matrix:
+        if self.user_items is None:
+            raise ValueError("this model keeps no training matrix (loaded without one): pass user_items")
+        return self.user_items
+
     def _factors_changed(self) -> None:
         """Forget what was derived from the factors (call after changing them)."""
         self._related = None
@@ -76,6 +82,14 @@ class RecommenderBase:
         """Factors for the users whose rows ``user_items`` holds, from the fixed item factors.
 
         The base class cannot; models that can (ALS) override this.
+
+        Parameters
+        ----------
+        user_items : CSR matrix, shape (n_users_in_batch, n_items)
+
+        Returns
+        -------
+        ndarray, shape (n_users_in_batch, factors), float32
         """
         raise NotImplementedError(f"{type(self).__name__} cannot compute factors for new users")
 
@@ -97,7 +111,7 @@ class RecommenderBase:
             computed from. Default: the users' rows of the training matrix.
         n : int
             At most this many items per user. Fewer come back when fewer are
-            left after filtering.
+            left after filtering (more than there are items is allowed).
         filter_already_liked : bool
             Leave out the items the user has in ``user_items``.
         filter_items : array of int, optional
@@ -120,17 +134,19 @@ class RecommenderBase:
         ------
         ValueError
             A user has all-zero factors (no items in training, or an empty
-            history to recalculate from): any list would be arbitrary.
+            history to recalculate from): any list would be arbitrary. In a
+            batch, one such user makes the whole call an error, as alone.
         """
         self._check_fitted()
         n_users, n_items = self.shape
-        n = check_whole_number(n, "n", 1, n_items)
+        n = check_whole_number(n, "n", 1)
         single = np.ndim(userid) == 0
         users = np.atleast_1d(np.asarray(userid))
         if users.ndim != 1 or (users.size and not np.issubdtype(users.dtype, np.integer)):
             if single:
                 check_whole_number(userid, "userid")
             raise TypeError(f"userid must be an int or a 1-d array of ints, not {userid!r}")
+        users = users.astype(np.int64)
         if not recalculate_user or user_items is None:
             check_item_indices(users, n_users, "userid")
         rows = self._rows_of(users, user_items, n_items, needed=recalculate_user or filter_already_liked)
@@ -139,28 +155,35 @@ class RecommenderBase:
         if empty.any():
             raise ValueError(f"user {users[empty][0]} has all-zero factors (no items in the training matrix or in "
                              "user_items): any list would be arbitrary; recommend popular items to such a user")
-        scores = dot_scores(np.ascontiguousarray(vectors, dtype=np.float32),
-                            np.ascontiguousarray(self.item_factors, dtype=np.float32))
+        with self._scoring_threads():
+            scores = dot_scores(np.ascontiguousarray(vectors, dtype=np.float32),
+                                np.ascontiguousarray(self.item_factors, dtype=np.float32))
         scores[:, ~self.item_factors.any(axis=1)] = -np.inf
         if filter_items is not None:
             scores[:, check_item_indices(filter_items, n_items, "filter_items")] = -np.inf
         if filter_already_liked:
             scores[np.repeat(np.arange(len(users)), np.diff(rows.indptr)), rows.indices] = -np.inf
-        items, best = top_n(scores, n)
-        missing = np.isneginf(best)
-        items[missing], best[missing] = -1, np.nan
+        items = np.full((len(users), n), -1, dtype=np.int64)
+        best = np.full((len(users), n), np.nan, dtype=np.float32)
+        if len(users):
+            found, found_scores = top_n(scores, min(n, n_items))
+            found[np.isneginf(found_scores)] = -1
+            items[:, :found.shape[1]] = found
+            best[:, :found.shape[1]] = np.where(found >= 0, found_scores, np.nan)
         if single:
-            return items[0][~missing[0]], best[0][~missing[0]]
+            return items[0][items[0] >= 0], best[0][items[0] >= 0]
         return items, best
+
+    def _scoring_threads(self):
+        """The thread settings under which scores are computed (the model's ``num_threads``)."""
+        return limit_threads(getattr(self, "num_threads", None))
 
     def _rows_of(self, users: np.ndarray, user_items, n_items: int, needed: bool) -> sp.csr_matrix:
         """The users' rows: from ``user_items`` (one per user) or from the training matrix."""
         if user_items is None:
             if not needed:
                 return sp.csr_matrix((len(users), n_items), dtype=np.float32)
-            if self.user_items is None:
-                raise ValueError("this model keeps no training matrix (loaded without one): pass user_items")
-            return self.user_items[users]
+            return self._training_matrix()[users]
         rows = canonical_csr(user_items, "user_items")
         if rows.shape != (len(users), n_items):
             raise ValueError(f"user_items must hold one row per user in userid, {len(users)} x {n_items} items, "
@@ -204,9 +227,16 @@ class RecommenderBase:
     def save(self, path: str | os.PathLike, *, include_user_items: bool = True) -> None:
         """Write the model to one ``.npz`` file (written whole, then renamed into place).
 
-        It holds the factors, the hyper-parameters, the package version, the
-        file format's version and, unless ``include_user_items`` is False, the
-        training matrix (which ``recommend`` filters by default).
+        Parameters
+        ----------
+        path : path-like
+            Written as given (no suffix is added).
+        include_user_items : bool
+            Also keep the training matrix, which ``recommend`` filters by
+            default; without it, callers pass ``user_items``.
+
+        The file holds the factors, the hyper-parameters, the package version
+        and the file format's version.
         """
         from . import __version__
 
@@ -224,6 +254,14 @@ class RecommenderBase:
     def load(cls, path: str | os.PathLike):
         """Read a model written by :meth:`save` of this class.
 
+        Parameters
+        ----------
+        path : path-like
+
+        Returns
+        -------
+        A model of this class, as it was saved.
+
         Raises
         ------
         FileNotFoundError
@@ -238,21 +276,31 @@ class RecommenderBase:
             with np.load(path, allow_pickle=False) as z:
                 arrays = {key: z[key] for key in z.files}
             meta = json.loads(arrays.pop("meta").tobytes().decode())
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, UnicodeDecodeError) as error:
-            raise ValueError(f"{path} is damaged or not a model saved by {cls.__name__}.save ({error})") from error
-        if not isinstance(meta, dict) or meta.get("model") != cls.__name__:
-            raise ValueError(f"{path} holds a {meta.get('model') if isinstance(meta, dict) else '?'}, "
-                             f"not a {cls.__name__}")
-        if meta.get("format", MODEL_FORMAT + 1) > MODEL_FORMAT:
-            raise ValueError(f"{path} was written in model format {meta.get('format')} by recsys_utils "
+            kind, version = meta["model"], meta["format"]
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, TypeError, AttributeError, ValueError,
+                UnicodeDecodeError) as error:
+            raise ValueError(f"{path} is damaged or not a model saved by {cls.__name__}.save ({error!r})") from error
+        if kind != cls.__name__:
+            raise ValueError(f"{path} holds a {kind}, not a {cls.__name__}")
+        if not isinstance(version, int) or version > MODEL_FORMAT:
+            raise ValueError(f"{path} was written in model format {version!r} by recsys_utils "
                              f"{meta.get('package_version')}; this version reads format {MODEL_FORMAT} and older: "
                              "upgrade recsys_utils")
-        model = cls(**meta["hyperparameters"])
-        model.user_factors = np.ascontiguousarray(arrays["user_factors"], dtype=np.float32)
-        model.item_factors = np.ascontiguousarray(arrays["item_factors"], dtype=np.float32)
-        if "user_items_indptr" in arrays:
-            model.user_items = sp.csr_matrix(
-                (arrays["user_items_data"], arrays["user_items_indices"], arrays["user_items_indptr"]),
-                shape=model.shape)
+        try:
+            model = cls(**meta["hyperparameters"])
+            model.user_factors = np.ascontiguousarray(arrays["user_factors"], dtype=np.float32)
+            model.item_factors = np.ascontiguousarray(arrays["item_factors"], dtype=np.float32)
+            width = getattr(model, "factors", model.item_factors.shape[-1])
+            for name in ("user_factors", "item_factors"):
+                value = getattr(model, name)
+                if value.ndim != 2 or value.shape[1] != width or not np.isfinite(value).all():
+                    raise ValueError(f"{name} of shape {value.shape} is not finite rows of {width} factors")
+            if "user_items_indptr" in arrays:
+                model.user_items = sp.csr_matrix(
+                    (arrays["user_items_data"], arrays["user_items_indices"], arrays["user_items_indptr"]),
+                    shape=model.shape)
+                model.user_items.check_format(full_check=True)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{path} is damaged or not a model saved by {cls.__name__}.save ({error!r})") from error
         model._factors_changed()
         return model

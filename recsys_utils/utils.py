@@ -6,6 +6,7 @@ import it.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import numbers
 import os
@@ -33,6 +34,23 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def limit_threads(num_threads: int | None):
+    """numba's pool and BLAS held to ``num_threads`` (0 or None: all cores) for the block."""
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    wanted = numba.config.NUMBA_NUM_THREADS if num_threads in (None, 0) else num_threads
+    wanted = check_whole_number(wanted, "num_threads", 1, numba.config.NUMBA_NUM_THREADS)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(wanted)
+    try:
+        with threadpool_limits(limits=wanted, user_api="blas"):
+            yield wanted
+    finally:
+        numba.set_num_threads(previous)
 
 
 def check_whole_number(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -117,7 +135,7 @@ def top_n(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     ``argpartition`` picks the n best in linear time, but among scores that
     tie with the n-th best it keeps any of them; rows where that happens are
     redone by column order, so the result never depends on the platform's
-    sorting code. :func:`recsys_utils.neighbours.top_n_rows` is the numba twin.
+    sorting code. :func:`top_n_rows` is the numba twin.
 
     Parameters
     ----------
@@ -232,7 +250,7 @@ def check_item_indices(items, n_items: int, name: str) -> np.ndarray:
     if items.size == 0:
         return items.astype(np.int64)
     if not np.issubdtype(items.dtype, np.integer) or items.min() < 0 or items.max() >= n_items:
-        raise IndexError(f"{name} must hold item indices in [0, {n_items})")
+        raise IndexError(f"{name} must hold indices in [0, {n_items})")
     return items
 
 

@@ -52,6 +52,11 @@ class RecommenderContract:
             assert again_scores[0] == pytest.approx(trained_scores[0], abs=5e-4)
             new, new_scores = fitted.recommend(10_000, train[user], n=1, recalculate_user=True)  # a new user
             assert new.tolist() == again.tolist() and new_scores[0] == pytest.approx(again_scores[0], abs=1e-6)
+        users = np.array([5, 2, 5, 40])
+        batch, batch_scores = fitted.recommend(users, n=4, recalculate_user=True)
+        for row, user in enumerate(users):
+            one, one_scores = fitted.recommend(int(user), n=4, recalculate_user=True)
+            assert batch[row].tolist() == one.tolist() and np.array_equal(batch_scores[row], one_scores)
 
     def test_filters_are_honoured(self, fitted):
         train = checkerboard()
@@ -63,10 +68,16 @@ class RecommenderContract:
             assert sorted(everything) == list(range(N))
 
     def test_asking_for_more_than_is_left_returns_what_is_left(self, fitted):
-        items, scores = fitted.recommend(0, n=N)
-        assert sorted(items) == sorted(set(range(N)) - set(checkerboard()[0].indices))
-        batch, batch_scores = fitted.recommend(np.array([0, 1]), n=N)
-        assert (batch[0, len(items):] == -1).all() and np.isnan(batch_scores[0, len(items):]).all()
+        for n in (N, N + 30):
+            items, scores = fitted.recommend(0, n=n)
+            assert sorted(items) == sorted(set(range(N)) - set(checkerboard()[0].indices))
+            batch, batch_scores = fitted.recommend(np.array([0, 1]), n=n)
+            assert batch.shape == (2, n) and batch[0, :len(items)].tolist() == items.tolist()
+            assert (batch[0, len(items):] == -1).all() and np.isnan(batch_scores[0, len(items):]).all()
+        assert len(fitted.similar_items(0, n=N + 30)[0]) == N - 1
+        empty, empty_scores = fitted.recommend(np.array([], dtype=np.int64), n=5)
+        assert empty.shape == empty_scores.shape == (0, 5)
+        assert fitted.recommend([], n=5)[0].shape == (0, 5)
 
     def test_similar_items_leave_the_item_out(self, fitted):
         for item in (0, 7, 49):
@@ -83,6 +94,10 @@ class RecommenderContract:
         assert np.array_equal(loaded.recommend(users, n=5)[0], fitted.recommend(users, n=5)[0])
         assert np.array_equal(loaded.recommend(users, n=5)[1], fitted.recommend(users, n=5)[1])
         assert loaded.similar_items(3)[0].tolist() == fitted.similar_items(3)[0].tolist()
+        assert {name: getattr(loaded, name) for name in fitted.HYPERPARAMETERS} == {
+            name: getattr(fitted, name) for name in fitted.HYPERPARAMETERS}
+        assert np.array_equal(loaded.recommend(users, n=5, recalculate_user=True)[1],
+                              fitted.recommend(users, n=5, recalculate_user=True)[1])
         fitted.save(tmp_path / "bare.npz", include_user_items=False)
         bare = type(fitted).load(tmp_path / "bare.npz")
         with pytest.raises(ValueError, match="pass user_items"):
@@ -104,6 +119,15 @@ class RecommenderContract:
             type(fitted).load(tmp_path / "newer.npz")
         with pytest.raises(FileNotFoundError):
             type(fitted).load(tmp_path / "missing.npz")
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        arrays["item_factors"] = arrays["item_factors"][:, :1]  # not the saved number of factors
+        np.savez(tmp_path / "narrow.npz", **arrays)
+        with pytest.raises(ValueError, match="damaged"):
+            type(fitted).load(tmp_path / "narrow.npz")
+        np.save(tmp_path / "plain.npy", np.zeros(3))
+        (tmp_path / "plain.npy").rename(tmp_path / "plain.npz")
+        with pytest.raises(ValueError, match="damaged"):
+            type(fitted).load(tmp_path / "plain.npz")
         assert zipfile.is_zipfile(path)
 
     def test_bad_users_are_clear_errors(self, fitted):
@@ -111,6 +135,8 @@ class RecommenderContract:
             fitted.recommend(1.5)
         with pytest.raises(IndexError, match="userid"):
             fitted.recommend(N)
+        with pytest.raises(IndexError, match="userid"):
+            fitted.recommend(-1)
         with pytest.raises(ValueError, match="one row per user"):
             fitted.recommend(np.array([0, 1]), checkerboard()[:1])
         with pytest.raises(RuntimeError, match="not fitted"):

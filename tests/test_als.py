@@ -197,8 +197,9 @@ def test_recommend_skips_listened_items_and_explain_adds_up_to_a_fresh_solve(Cui
         assert score == pytest.approx(fresh @ model.item_factors[item], rel=1e-4)
     every_other, _ = model.recommend(user, n=40)  # more than are left: those that are
     assert sorted(every_other) == sorted(set(range(40)) - listened - {11})  # 11 has no listener
+    assert sorted(model.recommend(user, n=41)[0]) == sorted(every_other)
     with pytest.raises(ValueError, match="n must be"):
-        model.recommend(user, n=41)
+        model.recommend(user, n=0)
     with pytest.raises(IndexError):
         model.recommend(60)
 

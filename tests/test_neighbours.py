@@ -48,8 +48,9 @@ def test_all_related_matches_brute_force_whatever_the_block(factors, block_bytes
 def test_bad_inputs(factors):
     with pytest.raises(ValueError, match="between 1 and 299"):
         all_related(factors, n=300, show_progress=False)
-    with pytest.raises(ValueError, match="between 1 and 299"):
+    with pytest.raises(ValueError, match="n must be >= 1"):
         TopRelated(factors).get_related(0, n=0)
+    assert len(TopRelated(factors).get_related(0, n=500)[0]) == 299  # more than there are: all of them
     bad = factors.copy()
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
