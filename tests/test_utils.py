@@ -27,3 +27,23 @@ def test_number_checks_say_what_is_wrong():
         check_real("0.5", "alpha")
     with pytest.raises(ValueError, match="finite"):
         check_real(float("nan"), "alpha")
+
+
+def test_limit_threads_sets_numba_and_blas_for_the_block_and_restores_them(tmp_path):
+    import numba
+    from threadpoolctl import threadpool_info
+
+    from recsys_utils.utils import limit_threads, write_npz
+
+    before = numba.get_num_threads()
+    with limit_threads(1) as wanted:
+        assert wanted == 1 and numba.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    assert numba.get_num_threads() == before
+    with limit_threads(0) as wanted:
+        assert wanted == numba.config.NUMBA_NUM_THREADS
+    with pytest.raises(ValueError, match="num_threads"):
+        with limit_threads(10_000):
+            pass
+    write_npz(tmp_path / "a.npz", {"x": np.arange(3)})
+    assert np.load(tmp_path / "a.npz")["x"].tolist() == [0, 1, 2] and len(list(tmp_path.iterdir())) == 1
