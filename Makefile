@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Executed notebooks keep text progress bars, not widgets that show "0%" without their kernel.
+run notebooks: export RECSYS_PROGRESS := text
+
 # Execute every notebook on RECSYS_DATASET (default lastfm-2k); executed copies go to out/.
 run: $(STAMP)
 	mkdir -p $(OUT)

@@ -18,13 +18,12 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
 
 from . import als_kernels
 from .confidence import bm25_confidence, linear_confidence, log_confidence
 from .playdata import PlayData
 from .recommender_base import RecommenderBase
-from .utils import canonical_csr, check_real, check_whole_number
+from .utils import canonical_csr, check_real, check_whole_number, progress_bar
 
 __all__ = ["ImplicitALS", "bm25_confidence", "confidence_loss", "linear_confidence", "log_confidence"]
 
@@ -194,7 +193,7 @@ class ImplicitALS(RecommenderBase):
         self._factors_changed()
         Ciu = Cui.T.tocsr()
         Ciu.sort_indices()
-        with _threads(self.num_threads), tqdm(total=self.iterations, desc=f"ALS ({self.solver})",
+        with _threads(self.num_threads), progress_bar(total=self.iterations, desc=f"ALS ({self.solver})",
                                                unit="it", disable=not self.show_progress, leave=False) as bar:
             for iteration in range(1, self.iterations + 1):
                 start = time.perf_counter()

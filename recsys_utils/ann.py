@@ -12,10 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from . import __version__
-from .utils import ItemNames, check_n, check_whole_number, normalize_rows, resolve_item, spread_rows
+from .utils import ItemNames, check_n, check_whole_number, normalize_rows, progress_bar, resolve_item, spread_rows
 
 QUERY_CHUNK = 1024
 
@@ -116,7 +115,7 @@ class ApproximateTopRelated:
             return min(QUERY_CHUNK, m - start)
 
         if width:
-            with ThreadPoolExecutor(self.num_threads) as pool, tqdm(
+            with ThreadPoolExecutor(self.num_threads) as pool, progress_bar(
                     total=m, desc="annoy queries", disable=not show_progress, leave=False) as bar:
                 for done in pool.map(work, range(0, m, QUERY_CHUNK)):
                     bar.update(done)

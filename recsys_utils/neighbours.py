@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .ann import ApproximateTopRelated, nndescent_related
 from .utils import (ItemNames, UnknownItemError, check_item_indices, check_n, check_whole_number, limit_threads,
-                    normalize_rows, resolve_item, spread_rows, top_n, top_n_rows)
+                    normalize_rows, progress_bar, resolve_item, spread_rows, top_n, top_n_rows)
 
 __all__ = ["ItemNames", "TopRelated", "UnknownItemError", "all_related", "normalize_rows"]
 
@@ -172,7 +171,7 @@ def _exact_related(unit: np.ndarray, n: int, block_bytes: int, show_progress: bo
     indices = np.empty((n_items, n), dtype=np.int32)
     scores = np.empty((n_items, n), dtype=np.float32)
     starts = range(0, n_items, block)
-    for start in tqdm(starts, total=math.ceil(n_items / block), desc="related items", unit="block",
+    for start in progress_bar(starts, total=math.ceil(n_items / block), desc="related items", unit="block",
                       disable=not show_progress, leave=False):
         stop = min(start + block, n_items)
         indices[start:stop], scores[start:stop] = top_n_rows(unit[start:stop] @ unit.T, n, start)

@@ -1,4 +1,4 @@
-"""Charts the notebooks share."""
+"""Charts the notebooks share, and how Altair charts are displayed."""
 
 from __future__ import annotations
 
@@ -51,3 +51,29 @@ def quantile_table(columns: dict[str, np.ndarray], quantiles=(0.0, 0.25, 0.5, 0.
     )
     table.loc["mean"] = [np.mean(values) for values in columns.values()]
     return table
+
+
+#: Where JupyterLab's built-in Vega renderer (Vega-Lite 5) picks a spec up for an interactive chart.
+VEGALITE_LAB_MIME = "application/vnd.vegalite.v5+json"
+
+
+def altair_bundle(spec: dict, scale: float = 2.0) -> dict:
+    """A display bundle for one chart: the spec, for an interactive chart in JupyterLab, and a PNG.
+
+    Readers that do not run JavaScript or do not know the spec's type
+    (GitHub, nbviewer, nbconvert's HTML) fall back to the PNG, drawn here by
+    vl-convert without a browser.
+    """
+    import vl_convert
+
+    png = vl_convert.vegalite_to_png(spec, scale=scale)
+    return {VEGALITE_LAB_MIME: spec, "image/png": png, "text/plain": "<Altair chart: an image where JavaScript does not run>"}
+
+
+def enable_static_charts(scale: float = 2.0) -> None:
+    """Display every Altair chart as :func:`altair_bundle` does: interactive, with a PNG beside it."""
+    import altair as alt
+
+    alt.renderers.register("recsys_utils", lambda spec, **metadata: altair_bundle(spec, scale))
+    alt.renderers.enable("recsys_utils")
+

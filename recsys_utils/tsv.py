@@ -27,9 +27,9 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .playdata import ParseReport
+from .utils import progress_bar
 
 READ_BLOCK_BYTES = 16 << 20  # bytes of the file read and checked at a time
 MAX_DIGITS = 18  # anything longer may not fit in int64
@@ -89,7 +89,7 @@ def read_tsv(
     md5 = hashlib.md5()
     size = os.path.getsize(path)
     next_line = 1
-    with open(path, "rb") as f, tqdm(
+    with open(path, "rb") as f, progress_bar(
         total=size, unit="B", unit_scale=True, desc=f"parsing {os.path.basename(path)}",
         disable=not show_progress, leave=False,
     ) as progress:

@@ -18,6 +18,23 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 
+def progress_bar(*args, **kwargs):
+    """A tqdm progress bar: a widget in Jupyter, plain text elsewhere, or text everywhere.
+
+    With ``RECSYS_PROGRESS=text`` (set by ``make notebooks`` and ``make run``)
+    it is the text bar even in a notebook, so that executed notebooks keep a
+    readable bar instead of a widget that shows "0%" wherever it is read
+    without its kernel (GitHub, nbviewer).
+    """
+    if os.environ.get("RECSYS_PROGRESS") == "text":
+        from tqdm.std import tqdm
+
+        kwargs["leave"] = True  # the finished bar, with its timing, stays in the saved output
+    else:
+        from tqdm.auto import tqdm
+    return tqdm(*args, **kwargs)
+
+
 def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
     """Write ``arrays`` to an uncompressed ``.npz`` at ``path``, atomically.
 

@@ -26,3 +26,29 @@ def test_quantile_table():
     table = quantile_table({"a": np.arange(1, 6), "b": np.array([2.0, 2.0, 2.0, 2.0, 10.0])})
     assert table.loc["min", "a"] == 1 and table.loc["max", "b"] == 10
     assert table.loc["50%", "a"] == 3 and table.loc["mean", "b"] == 3.6
+
+
+def test_altair_charts_get_a_png_beside_their_spec():
+    import altair as alt
+    import pandas as pd
+
+    from recsys_utils.plots import VEGALITE_LAB_MIME, enable_static_charts
+
+    before = alt.renderers.active
+    enable_static_charts(scale=1.0)
+    try:
+        bundle = alt.Chart(pd.DataFrame({"x": [1, 2], "y": [3, 4]})).mark_bar().encode(x="x", y="y")._repr_mimebundle_()
+    finally:
+        alt.renderers.enable(before)
+    bundle = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert bundle["image/png"].startswith(b"\x89PNG") and bundle[VEGALITE_LAB_MIME]["mark"]["type"] == "bar"
+
+
+def test_text_progress_bars_on_request(monkeypatch):
+    from tqdm.std import tqdm as text_bar
+
+    from recsys_utils.utils import progress_bar
+
+    monkeypatch.setenv("RECSYS_PROGRESS", "text")
+    with progress_bar(total=1, disable=True, leave=False) as bar:
+        assert type(bar) is text_bar and bar.leave
