@@ -53,6 +53,55 @@ def quantile_table(columns: dict[str, np.ndarray], quantiles=(0.0, 0.25, 0.5, 0.
     return table
 
 
+def slopegraph(left: list[str], right: list[str], *, left_title: str = "LSA", right_title: str = "ALS",
+               title: str = "", width: int = 260):
+    """Two ranked lists side by side, a line joining an item's two ranks when both lists have it (the blog's chart).
+
+    Items in one list only stand alone, in grey, on their side.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
+    import altair as alt
+
+    rows = [{"method": method, "rank": rank, "artist": name}
+            for method, names in ((left_title, left), (right_title, right)) for rank, name in enumerate(names, 1)]
+    frame = pd.DataFrame(rows)
+    frame["in both lists"] = frame["artist"].isin(set(left) & set(right))
+    n = max(len(left), len(right), 1)
+    base = alt.Chart(frame).encode(
+        x=alt.X("method:N", sort=[left_title, right_title], title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("rank:Q", scale=alt.Scale(reverse=True, domain=[0.5, n + 0.5]), title="rank"),
+    )
+    lines = base.mark_line(color="#4c78a8").encode(detail="artist:N").transform_filter(alt.datum["in both lists"])
+    points = base.mark_circle(size=60).encode(
+        color=alt.Color("in both lists:N", scale=alt.Scale(domain=[False, True], range=["#bbbbbb", "#4c78a8"])))
+    labels = [base.mark_text(align=align, dx=dx).encode(text="artist:N").transform_filter(alt.datum.method == side)
+              for side, align, dx in ((left_title, "right", -8), (right_title, "left", 8))]
+    return alt.layer(lines, points, *labels).properties(width=width, height=32 * n, title=title)
+
+
+def recall_time_chart(trade: pd.DataFrame, *, title: str = ""):
+    """Recall against seconds (log scale) of approximate searches, one point per setting, up-left is better.
+
+    ``trade`` has columns ``method``, ``setting``, ``seconds`` and ``recall@10``.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    import altair as alt
+
+    low = max(0.0, float(trade["recall@10"].min()) - 0.05)
+    return alt.Chart(trade).mark_circle(size=90).encode(
+        x=alt.X("seconds:Q", scale=alt.Scale(type="log"), title="seconds for all artists (log)"),
+        y=alt.Y("recall@10:Q", scale=alt.Scale(domain=[low, 1.0])),
+        color="method:N",
+        tooltip=["method", "setting", alt.Tooltip("seconds:Q", format=".2f"), alt.Tooltip("recall@10:Q", format=".3f")],
+    ).properties(width=460, height=300, title=title)
+
+
 #: Where JupyterLab's built-in Vega renderer (Vega-Lite 5) picks a spec up for an interactive chart.
 VEGALITE_LAB_MIME = "application/vnd.vegalite.v5+json"
 

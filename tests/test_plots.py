@@ -52,3 +52,24 @@ def test_text_progress_bars_on_request(monkeypatch):
     monkeypatch.setenv("RECSYS_PROGRESS", "text")
     with progress_bar(total=1, disable=True, leave=False) as bar:
         assert type(bar) is text_bar and bar.leave
+
+
+def test_slopegraph_joins_only_artists_in_both_lists():
+    from recsys_utils.plots import slopegraph
+
+    chart = slopegraph(["a", "b", "c"], ["c", "d", "a"], title="t")
+    spec = chart.to_dict()
+    values = next(iter(spec["datasets"].values()))
+    both = {row["artist"] for row in values if row["in both lists"]}
+    assert both == {"a", "c"} and len(values) == 6 and len(spec["layer"]) == 4
+
+
+def test_recall_time_chart_puts_seconds_on_a_log_axis():
+    import pandas as pd
+
+    from recsys_utils.plots import recall_time_chart
+
+    trade = pd.DataFrame({"method": ["Annoy", "exact"], "setting": ["10 trees", "BLAS"], "seconds": [0.5, 2.0],
+                          "recall@10": [0.7, 1.0]})
+    spec = recall_time_chart(trade).to_dict()
+    assert spec["encoding"]["x"]["scale"]["type"] == "log" and np.allclose(spec["encoding"]["y"]["scale"]["domain"], [0.65, 1.0])
