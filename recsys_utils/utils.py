@@ -30,6 +30,7 @@ def progress_bar(*args, **kwargs):
         from tqdm.std import tqdm
 
         kwargs["leave"] = True  # the finished bar, with its timing, stays in the saved output
+        kwargs.setdefault("mininterval", 30.0)  # the start and the end, not every step, in the saved output
     else:
         from tqdm.auto import tqdm
     return tqdm(*args, **kwargs)
