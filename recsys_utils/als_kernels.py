@@ -132,7 +132,7 @@ def cholesky_sweep(indptr, indices, data, Y, YtY_reg, X):
 @njit(fastmath=True, cache=True, inline="always")
 def dot(a, b):
     """Sum of a[i] * b[i], in a loop that only reads, so its summation order depends on the length alone."""
-    s = np.float32(0.0)
+    s = np.float32(0.0)  # float32 input: float32 sums; float64 input makes the sum float64
     for i in range(len(a)):
         s += a[i] * b[i]
     return s
@@ -141,7 +141,7 @@ def dot(a, b):
 @njit(fastmath=True, cache=True, inline="always")
 def row_dot(M, row, b):
     """``dot(M[row], b)`` without making a view of the row (this runs once per stored entry)."""
-    s = np.float32(0.0)
+    s = np.float32(0.0)  # float32 input: float32 sums; float64 input makes the sum float64
     for i in range(len(b)):
         s += M[row, i] * b[i]
     return s
@@ -151,8 +151,9 @@ def row_dot(M, row, b):
 def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
     """Conjugate-gradient half-step from the current X (``cg_steps`` steps per row).
 
-    ``YtY_reg`` is YᵀY + reg I in float32. Mirrors
-    :func:`recsys_utils.als_reference.least_squares_cg` step for step. A row
+    ``YtY_reg`` is YᵀY + reg I. Everything is float32 (what ``fit`` uses) or,
+    given float64 arrays, float64 throughout (to measure what precision costs).
+    Mirrors :func:`recsys_utils.als_reference.least_squares_cg` step for step. A row
     with nothing stored gets x = 0, the exact solution (CG would only shrink
     it towards 0, leaving noise that normalised factors blow up to unit length).
 
@@ -170,7 +171,7 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
             continue
         for jj in range(start, min(stop, start + PREFETCH_AHEAD)):
             prefetch_row(Y, indices[jj])
-        scratch = np.empty((4, k), dtype=np.float32)
+        scratch = np.empty((4, k), dtype=X.dtype)
         x, r, p, Ap = scratch[0], scratch[1], scratch[2], scratch[3]
         x[:] = X[u]
         for a in range(k):  # r = b - A x, with b = Yᵀ C_u p_u

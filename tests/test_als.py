@@ -60,6 +60,16 @@ def test_cg_half_step_equals_the_reference(Cui, start):
     np.testing.assert_allclose(got, expected, rtol=2e-3, atol=2e-5)
 
 
+def test_cg_half_step_in_float64_equals_the_reference_closely(Cui, start):
+    X, Y = start
+    X64, Y64 = X.astype(np.float64), Y.astype(np.float64)
+    expected = als_reference.least_squares_cg(Cui, X64, Y64, REG, cg_steps=3)
+    got = X64.copy()
+    als_kernels.cg_sweep(Cui.indptr, Cui.indices, Cui.data.astype(np.float64), Y64,
+                         als_kernels.gram(Y) + REG * np.eye(6), got, 3)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
 def test_cg_approaches_the_exact_solution_as_steps_grow(Cui, start):
     X, Y = start
     exact = als_reference.least_squares(Cui, X, Y.astype(np.float64), REG)
