@@ -17,13 +17,12 @@ from collections.abc import Callable
 import numba
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
 from . import als_kernels
 from .confidence import bm25_confidence, linear_confidence, log_confidence
 from .playdata import PlayData
 from .recommender_base import RecommenderBase
-from .utils import canonical_csr, check_real, check_whole_number, progress_bar
+from .utils import canonical_csr, check_real, check_whole_number, limit_threads, progress_bar
 
 __all__ = ["ImplicitALS", "bm25_confidence", "confidence_loss", "linear_confidence", "log_confidence"]
 
@@ -80,18 +79,13 @@ def confidence_loss(Cui: sp.csr_matrix, user_factors: np.ndarray, item_factors: 
 
 @contextlib.contextmanager
 def _threads(num_threads: int | None):
-    """numba's pool set to ``num_threads`` (0 or None: all cores) for the call and BLAS kept to one thread."""
-    previous = numba.get_num_threads()
-    wanted = numba.config.NUMBA_NUM_THREADS if num_threads in (None, 0) else num_threads
-    check_whole_number(wanted, "num_threads", 1, numba.config.NUMBA_NUM_THREADS)
-    numba.set_num_threads(wanted)
+    """:func:`recsys_utils.utils.limit_threads` with BLAS at one thread, and ALS's chunk of rows per task."""
     old_chunk = numba.set_parallel_chunksize(PARALLEL_CHUNKSIZE)
     try:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with limit_threads(num_threads, blas_threads=1) as wanted:
             yield wanted
     finally:
         numba.set_parallel_chunksize(old_chunk)
-        numba.set_num_threads(previous)
 
 
 class ImplicitALS(RecommenderBase):

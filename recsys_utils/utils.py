@@ -55,8 +55,12 @@ def write_npz(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
 
 
 @contextlib.contextmanager
-def limit_threads(num_threads: int | None):
-    """numba's pool and BLAS held to ``num_threads`` (0 or None: all cores) for the block."""
+def limit_threads(num_threads: int | None, *, blas_threads: int | None = None):
+    """numba's pool held to ``num_threads`` (0 or None: all cores) for the block, BLAS to ``blas_threads``.
+
+    ``blas_threads`` defaults to the same number; ALS holds BLAS to 1 while numba's pool runs, so
+    that the two never oversubscribe the cores.
+    """
     import numba
     from threadpoolctl import threadpool_limits
 
@@ -65,7 +69,7 @@ def limit_threads(num_threads: int | None):
     previous = numba.get_num_threads()
     numba.set_num_threads(wanted)
     try:
-        with threadpool_limits(limits=wanted, user_api="blas"):
+        with threadpool_limits(limits=blas_threads or wanted, user_api="blas"):
             yield wanted
     finally:
         numba.set_num_threads(previous)

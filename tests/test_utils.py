@@ -47,3 +47,14 @@ def test_limit_threads_sets_numba_and_blas_for_the_block_and_restores_them(tmp_p
             pass
     write_npz(tmp_path / "a.npz", {"x": np.arange(3)})
     assert np.load(tmp_path / "a.npz")["x"].tolist() == [0, 1, 2] and len(list(tmp_path.iterdir())) == 1
+
+
+def test_limit_threads_can_hold_blas_apart_from_numba():
+    import numba
+    from threadpoolctl import threadpool_info
+
+    from recsys_utils.utils import limit_threads
+
+    with limit_threads(None, blas_threads=1) as wanted:
+        assert wanted == numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
