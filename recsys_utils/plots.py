@@ -54,7 +54,7 @@ def quantile_table(columns: dict[str, np.ndarray], quantiles=(0.0, 0.25, 0.5, 0.
 
 
 def slopegraph(left: list[str], right: list[str], *, left_title: str = "LSA", right_title: str = "ALS",
-               title: str = "", width: int = 260):
+               title: str = "", width: int = 440):
     """Two ranked lists side by side, a line joining an item's two ranks when both lists have it (the blog's chart).
 
     Items in one list only stand alone, in grey, on their side.
@@ -67,17 +67,19 @@ def slopegraph(left: list[str], right: list[str], *, left_title: str = "LSA", ri
 
     rows = [{"method": method, "rank": rank, "artist": name}
             for method, names in ((left_title, left), (right_title, right)) for rank, name in enumerate(names, 1)]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=["method", "rank", "artist"])
     frame["in both lists"] = frame["artist"].isin(set(left) & set(right))
     n = max(len(left), len(right), 1)
     base = alt.Chart(frame).encode(
-        x=alt.X("method:N", sort=[left_title, right_title], title=None, axis=alt.Axis(labelAngle=0)),
+        # Outer padding of 1.5 steps puts the columns at 3/8 and 5/8 of the width: room for the names beside them.
+        x=alt.X("method:N", sort=[left_title, right_title], title=None, axis=alt.Axis(labelAngle=0, orient="top"),
+                scale=alt.Scale(padding=1.5)),
         y=alt.Y("rank:Q", scale=alt.Scale(reverse=True, domain=[0.5, n + 0.5]), title="rank"),
     )
     lines = base.mark_line(color="#4c78a8").encode(detail="artist:N").transform_filter(alt.datum["in both lists"])
     points = base.mark_circle(size=60).encode(
         color=alt.Color("in both lists:N", scale=alt.Scale(domain=[False, True], range=["#bbbbbb", "#4c78a8"])))
-    labels = [base.mark_text(align=align, dx=dx).encode(text="artist:N").transform_filter(alt.datum.method == side)
+    labels = [base.mark_text(align=align, dx=dx, limit=0.375 * width - 16).encode(text="artist:N").transform_filter(alt.datum.method == side)
               for side, align, dx in ((left_title, "right", -8), (right_title, "left", 8))]
     return alt.layer(lines, points, *labels).properties(width=width, height=32 * n, title=title)
 
