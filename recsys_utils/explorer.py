@@ -1,0 +1,215 @@
+"""The data behind the artist explorer: every method's related artists for the artists shown.
+
+:class:`RelatedLists` holds, for the artists with enough listeners, the top-n
+related artists of each method (LSA, ALS, ...) with their cosine scores. The
+notebook widget (:mod:`recsys_utils.explorer_widget`) and the offline page
+(:mod:`recsys_utils.explorer_page`) both show it, so they show the same lists.
+:func:`fit_methods` fits the methods the way the notebooks do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .neighbours import all_related
+from .utils import ItemNames, check_whole_number
+
+#: Artists with fewer listeners are left out unless asked for (the notebooks' MIN_LISTENERS).
+MIN_LISTENERS_FLOOR = 10
+#: The default limit keeps a page of four methods under about 25 MB.
+MAX_ARTISTS = 60_000
+
+
+def default_min_listeners(listeners: np.ndarray, max_artists: int = MAX_ARTISTS,
+                          floor: int = MIN_LISTENERS_FLOOR) -> int:
+    """The smallest listener threshold, at least ``floor``, that leaves at most ``max_artists`` artists."""
+    listeners = np.asarray(listeners)
+    max_artists = check_whole_number(max_artists, "max_artists", 1)
+    counts = np.sort(listeners)[::-1]
+    if len(counts) <= max_artists:
+        return floor
+    # Every artist with more listeners than the (max_artists + 1)-th most listened one fits.
+    return max(floor, int(counts[max_artists]) + 1)
+
+
+@dataclass
+class RelatedLists:
+    """The top-n related artists of several methods, among the artists shown.
+
+    Attributes
+    ----------
+    names : ndarray of object, shape (n_shown,)
+    listeners : ndarray of int64, shape (n_shown,)
+    related : dict of str to (indices, scores)
+        For each method, ``indices`` (int32, shape (n_shown, n)) index
+        ``names``, best first; ``scores`` (float32) are cosine similarities.
+        A place with no artist holds -1 and NaN.
+    artist_ids : ndarray of int64, shape (n_shown,)
+        The shown artists' columns in the full data.
+    dataset : str
+        What the lists were computed from, e.g. ``"lastfm-2k"``.
+    parameters : dict of str to str
+        How each method was fitted, shown beside the lists.
+    min_listeners : int
+        Artists with fewer listeners are not shown, and not in any list.
+    n_artists : int
+        Artists in the full data.
+    """
+
+    names: np.ndarray
+    listeners: np.ndarray
+    related: dict[str, tuple[np.ndarray, np.ndarray]]
+    artist_ids: np.ndarray
+    dataset: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    min_listeners: int = 1
+    n_artists: int = 0
+
+    def __post_init__(self) -> None:
+        self.names = np.asarray(self.names, dtype=object)
+        self.listeners = np.asarray(self.listeners, dtype=np.int64)
+        if not self.related:
+            raise ValueError("at least one method is needed")
+        for method, (indices, scores) in self.related.items():
+            if indices.shape != scores.shape or indices.shape[0] != len(self.names):
+                raise ValueError(f"method {method!r}: lists of shape {indices.shape} and {scores.shape} "
+                                 f"for {len(self.names)} artists")
+        self.lookup = ItemNames(self.names, popularity=self.listeners)
+
+    @classmethod
+    def build(cls, item_factors: Mapping[str, np.ndarray], names, listeners, *, n: int = 10,
+              min_listeners: int | None = None, max_artists: int = MAX_ARTISTS, dataset: str = "",
+              parameters: Mapping[str, str] | None = None, show_progress: bool = True) -> RelatedLists:
+        """Exact related lists of each method's item factors, among the artists with enough listeners.
+
+        Parameters
+        ----------
+        item_factors : mapping of str to ndarray, shape (n_artists, factors)
+            One entry per method, in the order to show them.
+        names : sequence of str, length n_artists
+        listeners : array of int, length n_artists
+        n : int
+            Related artists per list.
+        min_listeners : int, optional
+            Show only artists with at least this many listeners. By default
+            :func:`default_min_listeners`: at least 10, raised until at most
+            ``max_artists`` artists are left.
+        max_artists : int
+        dataset : str
+        parameters : mapping of str to str, optional
+        show_progress : bool
+        """
+        names = np.asarray(names, dtype=object)
+        listeners = np.asarray(listeners)
+        if listeners.shape != names.shape:
+            raise ValueError(f"{len(listeners)} listener counts for {len(names)} names")
+        if not item_factors:
+            raise ValueError("item_factors is empty: give at least one method")
+        for method, factors in item_factors.items():
+            if np.ndim(factors) != 2 or len(factors) != len(names):
+                raise ValueError(f"method {method!r}: item factors of shape {np.shape(factors)} for "
+                                 f"{len(names)} artists (expected artists x factors)")
+        n = check_whole_number(n, "n", 1)
+        if min_listeners is None:
+            min_listeners = default_min_listeners(listeners, max_artists)
+        min_listeners = check_whole_number(min_listeners, "min_listeners", 1)
+        shown = np.flatnonzero(listeners >= min_listeners)
+        if len(shown) < 2:
+            raise ValueError(f"only {len(shown)} artists have at least {min_listeners} listeners: "
+                             "lower min_listeners")
+        width = min(n, len(shown) - 1)
+        related = {method: all_related(np.asarray(factors)[shown], width, show_progress=show_progress)
+                   for method, factors in item_factors.items()}
+        return cls(names[shown], listeners[shown], related, shown.astype(np.int64), dataset,
+                   dict(parameters or {}), min_listeners, len(names))
+
+    @property
+    def methods(self) -> list[str]:
+        """The methods, in the order they are shown."""
+        return list(self.related)
+
+    def index(self, artist: int | str) -> int:
+        """The position of ``artist`` (a name, ignoring case and accents, or a position) among those shown."""
+        return self.lookup.index(artist)
+
+    def lists(self, artist: int | str, method: str) -> pd.DataFrame:
+        """The related artists of ``artist`` by ``method``: rank, artist, score and listeners."""
+        if method not in self.related:
+            raise KeyError(f"unknown method {method!r}; these lists have {self.methods}")
+        indices, scores = self.related[method]
+        i = self.index(artist)
+        found = indices[i] >= 0
+        picked = indices[i][found]
+        return pd.DataFrame({"artist": self.names[picked], "score": scores[i][found],
+                             "listeners": self.listeners[picked]},
+                            index=pd.RangeIndex(1, len(picked) + 1, name="rank"))
+
+    def side_by_side(self, artist: int | str) -> pd.DataFrame:
+        """Every method's list for ``artist``, as column groups of one table."""
+        return pd.concat({method: self.lists(artist, method) for method in self.methods}, axis=1)
+
+    def slopegraph(self, artist: int | str, left: str | None = None, right: str | None = None):
+        """The blog's slopegraph of two methods' lists for ``artist`` (by default the first two)."""
+        from .plots import slopegraph
+
+        methods = self.methods
+        left = left or methods[0]
+        right = right or (methods[1] if len(methods) > 1 else methods[0])
+        name = self.names[self.index(artist)]
+        return slopegraph(list(self.lists(artist, left)["artist"]), list(self.lists(artist, right)["artist"]),
+                          left_title=left, right_title=right, title=f"artists related to {name}")
+
+    def summary(self) -> str:
+        """How many artists are shown and what was left out, in a sentence."""
+        left_out = self.n_artists - len(self.names)
+        return (f"{len(self.names):,} of {self.n_artists:,} artists: those with at least "
+                f"{self.min_listeners:,} listeners ({left_out:,} with fewer are left out).")
+
+
+def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterations: int = 15,
+                random_state: int = 42, show_progress: bool = True) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Item factors of LSA and ALS as notebooks 02 and 03 fit them, and a description of each.
+
+    LSA: the SVD of BM25-weighted artists x users (K1=100, B=0.8). ALS: CG
+    implicit ALS on BM25 confidence (the blog's settings).
+
+    Parameters
+    ----------
+    data : PlayData
+    factors, regularization, iterations, random_state : as in notebook 03.
+    show_progress : bool
+
+    Returns
+    -------
+    item_factors : dict of str to ndarray, shape (n_artists, factors)
+    parameters : dict of str to str
+    """
+    from .als import ImplicitALS
+    from .confidence import bm25_confidence
+    from .lsa import lsa_factors
+    from .weighting import bm25_weight
+
+    item_factors = {
+        "LSA": lsa_factors(bm25_weight(data.item_users, K1=100, B=0.8), factors, random_state=random_state),
+        "ALS": ImplicitALS(factors, regularization, iterations, random_state=random_state,
+                           show_progress=show_progress).fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
+    }
+    parameters = {
+        "LSA": f"truncated SVD of BM25-weighted artists x users (K1=100, B=0.8), {factors} factors",
+        "ALS": (f"implicit ALS (conjugate gradient) on BM25 confidence (K1=100, B=0.8), {factors} factors, "
+                f"regularization {regularization}, {iterations} iterations, random_state {random_state}"),
+    }
+    return item_factors, parameters
+
+
+def explorer_lists(data, *, n: int = 10, min_listeners: int | None = None, max_artists: int = MAX_ARTISTS,
+                   show_progress: bool = True, **fit_options) -> RelatedLists:
+    """:func:`fit_methods` on ``data`` (a PlayData), then :meth:`RelatedLists.build`."""
+    item_factors, parameters = fit_methods(data, show_progress=show_progress, **fit_options)
+    return RelatedLists.build(item_factors, data.artist_names, data.artist_listeners(), n=n,
+                              min_listeners=min_listeners, max_artists=max_artists, dataset=data.name,
+                              parameters=parameters, show_progress=show_progress)
