@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+import urllib.parse
 from importlib import resources
 from pathlib import Path
 
@@ -98,6 +99,29 @@ def write_page(lists: RelatedLists, path: str | os.PathLike = DEFAULT_OUTPUT) ->
     return path
 
 
+def screenshot(page: str | os.PathLike, image: str | os.PathLike, artist: str | None = None, *,
+               width: int = 1200, height: int = 1000) -> Path:
+    """A PNG of the page at ``page``, opened from disk in headless Chromium, showing ``artist``.
+
+    Needs Playwright and a system Chromium (:mod:`recsys_utils.browser`).
+    """
+    from .browser import chromium
+
+    url = Path(page).resolve().as_uri()
+    if artist:
+        url += "#" + urllib.parse.quote(artist)
+    image = Path(image)
+    image.parent.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        tab = browser.new_page(viewport={"width": width, "height": height})
+        tab.goto(url)
+        tab.wait_for_selector("body[data-ready='true']", state="attached")
+        if artist:
+            tab.wait_for_selector("#chart svg")
+        tab.screenshot(path=str(image), full_page=True)
+    return image
+
+
 def main(argv: list[str] | None = None) -> Path:
     """Command line: load a dataset, fit the methods, write the page."""
     from . import load_dataset
@@ -114,6 +138,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--n", type=int, default=10, help="related artists per list (default: 10)")
     parser.add_argument("--factors", type=int, default=50)
     parser.add_argument("--scale", type=float, default=0.01, help="for --dataset synthetic: share of the 360K shape")
+    parser.add_argument("--screenshot", metavar="PNG", help="also save a screenshot of the page (needs Chromium)")
+    parser.add_argument("--artist", default="Björk", help="the artist the screenshot shows (default: Björk)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -123,6 +149,8 @@ def main(argv: list[str] | None = None) -> Path:
     path = write_page(lists, args.output)
     print(f"{data!r}\n{lists.summary()}\nwrote {path} ({path.stat().st_size / 1e6:.1f} MB) "
           f"in {time.perf_counter() - started:.0f} s")
+    if args.screenshot:
+        print(f"screenshot: {screenshot(path, args.screenshot, args.artist)}")
     return path
 
 
