@@ -3,7 +3,34 @@ import os
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+#: Artist names that would run, or break the page, if shown as HTML.
+EVIL = ['<script>window.__pwned = 1</script>', '</script><script>window.__pwned = 2</script>',
+        '<img src=x onerror="window.__pwned = 3">', "Guns N' \"Roses\" & <b>friends</b>", "\u2028line\u2029sep"]
+N_EXPLORER_ARTISTS = 300
+
+
+def explorer_factors() -> dict:
+    """Two methods' random factors for 300 artists (seeded)."""
+    rng = np.random.default_rng(0)
+    return {"LSA": rng.standard_normal((N_EXPLORER_ARTISTS, 8)), "ALS": rng.standard_normal((N_EXPLORER_ARTISTS, 8))}
+
+
+@pytest.fixture(scope="session")
+def explorer_lists():
+    """RelatedLists over 300 artists: hostile names first, then Björk (the most listened), Radiohead, Sigur Rós."""
+    from recsys_utils.explorer import RelatedLists
+
+    names = [f"artist {i}" for i in range(N_EXPLORER_ARTISTS)]
+    names[:len(EVIL)] = EVIL
+    names[10], names[11], names[12] = "Björk", "Radiohead", "Sigur Rós"
+    listeners = np.random.default_rng(1).integers(1, 200, N_EXPLORER_ARTISTS)
+    listeners[:len(EVIL)] = 100  # shown
+    listeners[10] = 500
+    return RelatedLists.build(explorer_factors(), names, listeners, n=10, min_listeners=5, dataset="<i>test</i>",
+                              parameters={"LSA": "eight random factors", "ALS": "eight others"}, show_progress=False)
 
 
 @pytest.fixture(autouse=True)

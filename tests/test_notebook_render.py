@@ -34,6 +34,14 @@ def test_progress_bars_are_text_not_frozen_widgets(path):
             assert not re.search(r"\d+%\|", text), f"{path.name} cell {i}: a progress widget frozen as {text!r}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_widgets_carry_a_static_fallback(path):
+    """Where no kernel runs, a widget's output shows its HTML, not an error or a bare repr."""
+    for i, data in outputs(path):
+        if WIDGET in data:
+            assert "text/html" in data or "image/png" in data, f"{path.name} cell {i}: a widget with no static fallback"
+
+
 def test_the_checks_catch_what_they_look_for(tmp_path):
     notebook = {"cells": [{"cell_type": "code", "outputs": [
         {"data": {"application/vnd.vegalite.v5+json": {}, "text/plain": "chart"}},
@@ -45,3 +53,5 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
         test_every_chart_carries_a_static_image(path)
     with pytest.raises(AssertionError, match="frozen"):
         test_progress_bars_are_text_not_frozen_widgets(path)
+    with pytest.raises(AssertionError, match="no static fallback"):
+        test_widgets_carry_a_static_fallback(path)
