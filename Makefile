@@ -1,4 +1,4 @@
-# make run | test | test-portable | bench | notebooks   (each creates .venv on first use)
+# make run | test | test-portable | bench | notebooks | explorer   (each creates .venv on first use)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ ifdef RECSYS_DATA_DIR
 export RECSYS_DATA_DIR := $(abspath $(RECSYS_DATA_DIR))
 endif
 
-.PHONY: venv run test test-portable bench notebooks clean
+.PHONY: venv run test test-portable bench notebooks explorer clean
 
 venv: $(STAMP)
 
@@ -48,6 +48,11 @@ bench: $(STAMP)
 # Re-execute the notebooks in place to refresh their committed outputs (run on lastfm-2k).
 notebooks: $(STAMP)
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 $(NOTEBOOKS)
+
+# The explorer as one offline page, out/explorer.html, on RECSYS_DATASET (default lastfm-2k).
+# MIN_LISTENERS=N shows only artists with at least N listeners (default: 10, raised until at most 60,000 are left).
+explorer: $(STAMP)
+	$(PY) -m recsys_utils.explorer_page --output $(OUT)/explorer.html $(if $(MIN_LISTENERS),--min-listeners $(MIN_LISTENERS))
 
 clean:
 	rm -rf $(OUT) .pytest_cache
