@@ -399,8 +399,9 @@ class ItemNames:
         by_popularity = starting[np.lexsort((starting, -self.popularity[starting]))]
         found.update(dict.fromkeys(by_popularity[:n].tolist()))
         if len(found) < n:
-            close = process.extract(key, self._folded_keys, scorer=fuzz.ratio, limit=n, score_cutoff=60)
-            found.update(dict.fromkeys(self._folded[match] for match, _, _ in close))
+            close = process.extract(key, self._folded_keys, scorer=fuzz.ratio, limit=None, score_cutoff=60)
+            close.sort(key=lambda match: (-match[1], match[2]))  # equal scores: in catalogue order, as on the page
+            found.update(dict.fromkeys(self._folded[match] for match, _, _ in close[:n]))
         if len(found) < n and len(key) >= 3:
             overlapping = np.array([self._folded[k] for k in self._folded_keys
                                     if key in k or (len(k) >= 4 and k in key)], dtype=np.int64)
