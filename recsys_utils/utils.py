@@ -308,25 +308,36 @@ class UnknownItemError(KeyError):
         return str(self.args[0])
 
 
+#: Lowercase letters that ``str.casefold`` would change further; the page's JavaScript does the same.
+_FOLD_EXTRA = str.maketrans({"ß": "ss", "ς": "σ"})
+
+
 def fold_name(name: str) -> str:
     """A name's lookup key: case- and accent-insensitive ("Björk" and "BJORK" give "bjork").
 
-    Unicode compatibility decomposition (NFKD), combining marks dropped, then
-    ``str.casefold``. Letters that do not decompose (ø, ł) are kept.
+    Unicode compatibility decomposition (NFKD), every mark dropped (general
+    category M: accents, and also vowel signs in scripts such as Devanagari),
+    lowercased, then ß as ss and ς as σ. Letters that do not decompose (ø, ł)
+    are kept. The explorer page folds what is typed by the same rule (NFKD,
+    ``\\p{M}``, ``toLowerCase``), and is tested against this function.
     """
     decomposed = unicodedata.normalize("NFKD", str(name))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return kept.lower().translate(_FOLD_EXTRA)
 
 
 class ItemNames:
     """Look items up by name, ignoring case and accents; unknown names raise with suggestions.
 
+    Where several names fold to the same key ("Tiësto" and "tiesto"), an
+    exact name finds its own item, and otherwise the most popular one wins.
+
     Parameters
     ----------
     names : sequence of str
     popularity : array of numbers, optional
-        E.g. listener counts: among names that start with what was typed,
-        :meth:`suggest` puts the most popular first.
+        E.g. listener counts: the most popular comes first among names that
+        start with what was typed or that share a key.
     """
 
     def __init__(self, names, popularity=None) -> None:
@@ -339,18 +350,19 @@ class ItemNames:
             self.popularity = np.asarray(popularity, dtype=np.float64)
             if self.popularity.shape != self.names.shape:
                 raise ValueError(f"{len(self.popularity)} popularity values for {len(self.names)} names")
+        by_popularity = np.lexsort((np.arange(len(self.names)), -self.popularity))
         self._exact: dict[str, int] = {}
         self._casefolded: dict[str, int] = {}
-        self._folded: dict[str, int] = {}
-        keys = []
-        for i, name in enumerate(self.names):
-            name = str(name)
-            key = fold_name(name)
-            keys.append(key)
-            self._exact.setdefault(name, i)
+        self._by_key: dict[str, list[int]] = {}  # key -> items, most popular first
+        for i in by_popularity.tolist():
+            name = str(self.names[i])
             self._casefolded.setdefault(name.casefold(), i)
-            self._folded.setdefault(key, i)
-        self._folded_keys = list(self._folded)  # one per distinct key, for fuzzy matching
+            self._by_key.setdefault(fold_name(name), []).append(i)
+        for i, name in enumerate(self.names):
+            self._exact.setdefault(str(name), i)
+        keys = [fold_name(name) for name in self.names]
+        first_seen = {key: i for i, key in reversed(list(enumerate(keys)))}
+        self._keys = sorted(self._by_key, key=first_seen.__getitem__)  # distinct keys, in catalogue order
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self._sorted_keys = [keys[i] for i in order]  # every item, for prefix ranges
         self._sorted_items = np.asarray(order, dtype=np.int64)
@@ -365,9 +377,12 @@ class ItemNames:
                 raise IndexError(f"item index {item} is out of range for {len(self.names)} items")
             return int(item)
         name = str(item)
-        for table, key in ((self._exact, name), (self._casefolded, name.casefold()), (self._folded, fold_name(name))):
-            if key in table:
-                return table[key]
+        if name in self._exact:
+            return self._exact[name]
+        if name.casefold() in self._casefolded:
+            return self._casefolded[name.casefold()]
+        if fold_name(name) in self._by_key:
+            return self._by_key[fold_name(name)][0]
         suggestions = self.suggest(name)
         hint = f" Did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         raise UnknownItemError(f"No artist named {name!r}.{hint}")
@@ -379,12 +394,13 @@ class ItemNames:
     def suggest_indices(self, name: str, n: int = 5) -> list[int]:
         """Up to ``n`` items whose names match ``name``, best first, ignoring case and accents.
 
-        In order: names that start with it (most popular first), names close
+        In order: names equal to it, names that start with it (most popular first), names close
         to it by edit distance (rapidfuzz's normalised Indel similarity of at
         least 60%, closest first; this catches misspellings), then names that
         contain it or, of four letters or more, are contained in it ("bjork
-        gudmundsdottir" finds "Björk"), most popular first. Fast enough to run
-        on every keystroke over 300,000 names.
+        gudmundsdottir" finds "Björk"), most popular first. Names that share a
+        key come together, most popular first. Fast enough to run on every
+        keystroke over 300,000 names.
         """
         from rapidfuzz import fuzz, process
 
@@ -392,19 +408,22 @@ class ItemNames:
         key = fold_name(name).strip()
         if not key or n == 0:
             return []
-        found: dict[int, None] = {}
+        found: dict[int, None] = dict.fromkeys(self._by_key.get(key, [])[:n])  # the name itself first
         lo = bisect.bisect_left(self._sorted_keys, key)
         hi = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff", lo)
         starting = self._sorted_items[lo:hi]
         by_popularity = starting[np.lexsort((starting, -self.popularity[starting]))]
         found.update(dict.fromkeys(by_popularity[:n].tolist()))
         if len(found) < n:
-            close = process.extract(key, self._folded_keys, scorer=fuzz.ratio, limit=None, score_cutoff=60)
+            close = process.extract(key, self._keys, scorer=fuzz.ratio, limit=None, score_cutoff=60)
             close.sort(key=lambda match: (-match[1], match[2]))  # equal scores: in catalogue order, as on the page
-            found.update(dict.fromkeys(self._folded[match] for match, _, _ in close[:n]))
+            for match, _, _ in close:
+                found.update(dict.fromkeys(self._by_key[match]))
+                if len(found) >= n:
+                    break
         if len(found) < n and len(key) >= 3:
-            overlapping = np.array([self._folded[k] for k in self._folded_keys
-                                    if key in k or (len(k) >= 4 and k in key)], dtype=np.int64)
+            overlapping = np.array([i for k in self._keys if key in k or (len(k) >= 4 and k in key)
+                                    for i in self._by_key[k]], dtype=np.int64)
             by_popularity = overlapping[np.lexsort((overlapping, -self.popularity[overlapping]))]
             found.update(dict.fromkeys(by_popularity[:2 * n].tolist()))
         return list(found)[:n]
