@@ -9,6 +9,7 @@ notebook widget (:mod:`recsys_utils.explorer_widget`) and the offline page
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -16,12 +17,14 @@ import numpy as np
 import pandas as pd
 
 from .neighbours import all_related
-from .utils import ItemNames, check_whole_number
+from .utils import ItemNames, UnknownItemError, check_whole_number
 
 #: Artists with fewer listeners are left out unless asked for (the notebooks' MIN_LISTENERS).
 MIN_LISTENERS_FLOOR = 10
-#: The default limit keeps a page of four methods under about 25 MB.
+#: The default limit: at the full 360K shape a page of LSA and ALS then takes 13.7 MB (bench_explorer.py).
 MAX_ARTISTS = 60_000
+#: Fewer artists than this, when more have at least MIN_LISTENERS_FLOOR listeners, gives a warning.
+MIN_ARTISTS = 50_000
 
 
 def default_min_listeners(listeners: np.ndarray, max_artists: int = MAX_ARTISTS,
@@ -58,6 +61,8 @@ class RelatedLists:
         Artists with fewer listeners are not shown, and not in any list.
     n_artists : int
         Artists in the full data.
+    left_out_names, left_out_listeners : ndarray
+        The artists not shown, so that asking for one says why it is missing.
     """
 
     names: np.ndarray
@@ -68,6 +73,8 @@ class RelatedLists:
     parameters: dict[str, str] = field(default_factory=dict)
     min_listeners: int = 1
     n_artists: int = 0
+    left_out_names: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    left_out_listeners: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     def __post_init__(self) -> None:
         self.names = np.asarray(self.names, dtype=object)
@@ -79,6 +86,7 @@ class RelatedLists:
                 raise ValueError(f"method {method!r}: lists of shape {indices.shape} and {scores.shape} "
                                  f"for {len(self.names)} artists")
         self.lookup = ItemNames(self.names, popularity=self.listeners)
+        self._left_out_lookup: ItemNames | None = None  # built on the first miss
 
     @classmethod
     def build(cls, item_factors: Mapping[str, np.ndarray], names, listeners, *, n: int = 10,
@@ -114,18 +122,25 @@ class RelatedLists:
                 raise ValueError(f"method {method!r}: item factors of shape {np.shape(factors)} for "
                                  f"{len(names)} artists (expected artists x factors)")
         n = check_whole_number(n, "n", 1)
-        if min_listeners is None:
+        chosen = min_listeners is None
+        if chosen:
             min_listeners = default_min_listeners(listeners, max_artists)
         min_listeners = check_whole_number(min_listeners, "min_listeners", 1)
         shown = np.flatnonzero(listeners >= min_listeners)
+        eligible = int((listeners >= MIN_LISTENERS_FLOOR).sum())
+        if chosen and len(shown) < min(MIN_ARTISTS, eligible):
+            warnings.warn(f"only {len(shown):,} artists have at least {min_listeners} listeners (the default "
+                          f"threshold for at most {max_artists:,}): pass min_listeners for more", stacklevel=2)
         if len(shown) < 2:
             raise ValueError(f"only {len(shown)} artists have at least {min_listeners} listeners: "
                              "lower min_listeners")
         width = min(n, len(shown) - 1)
         related = {method: all_related(np.asarray(factors)[shown], width, show_progress=show_progress)
                    for method, factors in item_factors.items()}
+        hidden = np.ones(len(names), dtype=bool)
+        hidden[shown] = False
         return cls(names[shown], listeners[shown], related, shown.astype(np.int64), dataset,
-                   dict(parameters or {}), min_listeners, len(names))
+                   dict(parameters or {}), min_listeners, len(names), names[hidden], listeners[hidden].astype(np.int64))
 
     @property
     def methods(self) -> list[str]:
@@ -133,8 +148,29 @@ class RelatedLists:
         return list(self.related)
 
     def index(self, artist: int | str) -> int:
-        """The position of ``artist`` (a name, ignoring case and accents, or a position) among those shown."""
-        return self.lookup.index(artist)
+        """The position of ``artist`` (a name, ignoring case and accents, or a position) among those shown.
+
+        Raises
+        ------
+        UnknownItemError
+            No such artist (the message suggests near names), or one with too
+            few listeners to be shown (the message says so).
+        """
+        try:
+            return self.lookup.index(artist)
+        except UnknownItemError as unknown:
+            if not isinstance(artist, str) or not len(self.left_out_names):
+                raise
+            if self._left_out_lookup is None:
+                self._left_out_lookup = ItemNames(self.left_out_names, popularity=self.left_out_listeners)
+            try:
+                j = self._left_out_lookup.index(artist)
+            except UnknownItemError:
+                raise unknown from None
+            raise UnknownItemError(
+                f"{self.left_out_names[j]!r} has {self.left_out_listeners[j]:,} listeners, fewer than the "
+                f"{self.min_listeners:,} an artist needs to be shown here (lower min_listeners to include it)."
+            ) from None
 
     def lists(self, artist: int | str, method: str) -> pd.DataFrame:
         """The related artists of ``artist`` by ``method``: rank, artist, score and listeners."""

@@ -12,6 +12,7 @@ Run ``python -m recsys_utils.explorer_page --help`` (or ``make explorer``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import os
@@ -44,7 +45,8 @@ def page_data(lists: RelatedLists) -> dict:
     n = next(iter(lists.related.values()))[0].shape[1]
     methods = []
     for method, (indices, scores) in lists.related.items():
-        thousandths = np.where(indices >= 0, np.round(np.nan_to_num(scores) * 10**SCORE_DECIMALS), 0)
+        # In float64: float32 arithmetic would round e.g. 0.98549998 up to 0.986.
+        thousandths = np.where(indices >= 0, np.round(np.nan_to_num(scores.astype(np.float64)) * 10**SCORE_DECIMALS), 0)
         methods.append({"name": method, "parameters": lists.parameters.get(method, ""),
                         "indices": indices.ravel().tolist(), "scores": thousandths.astype(np.int64).ravel().tolist()})
     return {
@@ -100,10 +102,16 @@ def write_page(lists: RelatedLists, path: str | os.PathLike = DEFAULT_OUTPUT) ->
 
 
 def screenshot(page: str | os.PathLike, image: str | os.PathLike, artist: str | None = None, *,
-               width: int = 1200, height: int = 1000) -> Path:
+               width: int = 1200, height: int = 1000, browser=None) -> Path:
     """A PNG of the page at ``page``, opened from disk in headless Chromium, showing ``artist``.
 
-    Needs Playwright and a system Chromium (:mod:`recsys_utils.browser`).
+    Needs Playwright and a system Chromium (:mod:`recsys_utils.browser`);
+    ``browser``, a Playwright ``Browser`` already running, is used if given.
+
+    Raises
+    ------
+    ValueError
+        ``artist`` is not on the page.
     """
     from .browser import chromium
 
@@ -111,14 +119,18 @@ def screenshot(page: str | os.PathLike, image: str | os.PathLike, artist: str | 
     if artist:
         url += "#" + urllib.parse.quote(artist)
     image = Path(image)
-    image.parent.mkdir(parents=True, exist_ok=True)
-    with chromium() as browser:
-        tab = browser.new_page(viewport={"width": width, "height": height})
+    with contextlib.nullcontext(browser) if browser is not None else chromium() as running:
+        tab = running.new_page(viewport={"width": width, "height": height})
         tab.goto(url)
         tab.wait_for_selector("body[data-ready='true']", state="attached")
         if artist:
-            tab.wait_for_selector("#chart svg")
+            if tab.evaluate("document.body.dataset.artist") is None:
+                raise ValueError(f"{artist!r} is not on the page {page}: {tab.text_content('#message')}")
+            if tab.evaluate("document.getElementById('chart-controls').hidden") is False:
+                tab.wait_for_selector("#chart svg")
+        image.parent.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(image), full_page=True)
+        tab.close()
     return image
 
 
@@ -132,25 +144,26 @@ def main(argv: list[str] | None = None) -> Path:
                         help=f"one of {', '.join(DATASETS)}, or a data file (default: $RECSYS_DATASET or lastfm-2k)")
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help=f"default: {DEFAULT_OUTPUT}")
     parser.add_argument("--min-listeners", type=int, default=None,
-                        help=f"show artists with at least this many listeners (default: 10, raised until at most "
-                             f"--max-artists are left)")
+                        help="show artists with at least this many listeners (default: 10, raised until at most "
+                             "--max-artists are left)")
     parser.add_argument("--max-artists", type=int, default=MAX_ARTISTS, help=f"default: {MAX_ARTISTS:,}")
     parser.add_argument("--n", type=int, default=10, help="related artists per list (default: 10)")
     parser.add_argument("--factors", type=int, default=50)
     parser.add_argument("--scale", type=float, default=0.01, help="for --dataset synthetic: share of the 360K shape")
     parser.add_argument("--screenshot", metavar="PNG", help="also save a screenshot of the page (needs Chromium)")
-    parser.add_argument("--artist", default="Björk", help="the artist the screenshot shows (default: Björk)")
+    parser.add_argument("--artist", help="the artist the screenshot shows (default: the most listened)")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     data = load_dataset(args.dataset, scale=args.scale)
     lists = explorer_lists(data, n=args.n, min_listeners=args.min_listeners, max_artists=args.max_artists,
                            factors=args.factors)
+    artist = str(lists.names[lists.index(args.artist)] if args.artist else lists.names[np.argmax(lists.listeners)])
     path = write_page(lists, args.output)
     print(f"{data!r}\n{lists.summary()}\nwrote {path} ({path.stat().st_size / 1e6:.1f} MB) "
           f"in {time.perf_counter() - started:.0f} s")
     if args.screenshot:
-        print(f"screenshot: {screenshot(path, args.screenshot, args.artist)}")
+        print(f"screenshot: {screenshot(path, args.screenshot, artist)}")
     return path
 
 

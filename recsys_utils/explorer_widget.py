@@ -81,11 +81,12 @@ class ArtistExplorer:
             self.choices.options = [(f"{self.lists.names[i]}  ({self.lists.listeners[i]:,} listeners)", i)
                                     for i in found]
             self.choices.value = None
+        self.message.value = ""
         if typed.strip() and not found:
-            self.message.value = (f"<b>No artist matches {html.escape(repr(typed))}</b> among the "
-                                  f"{len(self.lists.names):,} shown. {html.escape(self.lists.summary())}")
-        else:
-            self.message.value = ""
+            try:
+                self.lists.index(typed)  # a name with too few listeners to be shown is not "unknown"
+            except UnknownItemError as error:
+                self.message.value = f"<b>{html.escape(str(error))}</b> {html.escape(self.lists.summary())}"
 
     def _picked(self, change) -> None:
         if change["new"] is not None:
