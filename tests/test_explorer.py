@@ -76,10 +76,10 @@ def test_fold_name_ignores_case_and_accents_but_keeps_other_letters():
     assert fold_name("Øystein") != fold_name("Oystein")  # ø is a letter of its own, not o + accent
 
 
-def test_suggestions_prefix_by_popularity_then_misspellings_then_substrings():
+def test_suggestions_exact_then_prefix_by_popularity_then_misspellings_then_substrings():
     names = ItemNames(["Radiohead", "Radio Tribute", "Rad", "Björk", "Bjork Tribute", "The Beatles", "Muse"],
                       popularity=[300, 5, 1, 200, 2, 400, 50])
-    assert names.suggest("rad", 3) == ["Radiohead", "Radio Tribute", "Rad"]  # by popularity, not by name
+    assert names.suggest("rad", 3) == ["Rad", "Radiohead", "Radio Tribute"]  # the name itself, then by popularity
     assert names.suggest("bjork")[:2] == ["Björk", "Bjork Tribute"]
     assert names.suggest("radiohed")[0] == "Radiohead"  # misspelt
     assert names.suggest("beatles") == ["The Beatles"]  # contained
@@ -147,16 +147,43 @@ def test_widget_suggests_as_you_type_and_shows_every_method(lists):
 def test_widget_says_when_a_name_is_unknown(lists):
     explorer = ArtistExplorer(lists, "Radiohead")
     explorer.query.value = "qqqqzzzz"
-    assert explorer.choices.options == () and "No artist matches" in explorer.message.value
+    assert explorer.choices.options == () and "No artist named" in explorer.message.value
     explorer.show("Bjork Gudmundsdottir")
     assert "No artist named" in explorer.message.value and lists.names[explorer.current] == "Radiohead"
+
+
+def test_an_artist_with_too_few_listeners_is_said_to_be_left_out_not_unknown(lists):
+    hidden = lists.left_out_names[0]
+    assert len(lists.left_out_names) == 300 - len(lists.names)
+    with pytest.raises(UnknownItemError, match=f"has {lists.left_out_listeners[0]} listeners, fewer than the 5"):
+        lists.index(hidden.upper())
+    explorer = ArtistExplorer(lists)
+    explorer.show(hidden)
+    assert "fewer than the 5" in explorer.message.value and explorer.current is None
+
+
+def test_default_threshold_warns_when_it_leaves_too_few_artists():
+    listeners = np.full(60_010, 20)  # all tied: at most 60,000 means none
+    listeners[:5] = 30
+    factors = {"LSA": np.random.default_rng(0).standard_normal((len(listeners), 2))}
+    with pytest.warns(UserWarning, match="only 5 artists have at least 21 listeners"):
+        lists = RelatedLists.build(factors, [f"a{i}" for i in range(len(listeners))], listeners, show_progress=False)
+    assert len(lists.names) == 5
+
+
+def test_page_scores_are_rounded_in_float64():
+    factors = {"LSA": np.eye(3)}
+    lists = RelatedLists.build(factors, ["a", "b", "c"], [10, 10, 10], min_listeners=1, show_progress=False)
+    lists.related["LSA"][1][0, 0] = np.float32(0.98549998)  # 985.49998 in float64, 985.5 in float32
+    assert page_data(lists)["methods"][0]["scores"][0] == 985
 
 
 def test_widget_escapes_names(lists):
     shown = [i for i, name in enumerate(lists.names) if name in EVIL]
     assert shown, "the fixture shows some of the hostile names"
     explorer = ArtistExplorer(lists, int(shown[0]))
-    html = lists_html(lists, int(shown[0])) + explorer.message.value + explorer.static_html()
+    html = lists_html(lists, int(shown[0])) + explorer.message.value + explorer.static_html() + explorer.chart.value
+    assert "<svg" in explorer.chart.value
     assert "<script" not in html and "onerror=" not in html.replace("onerror=&quot;", "")
     assert "&lt;script&gt;" in html or "&lt;img" in html or "&lt;/script&gt;" in html
 

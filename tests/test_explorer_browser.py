@@ -50,12 +50,17 @@ class Tab:
         self.page.wait_for_selector("body[data-ready='true']", state="attached")
 
     def type(self, text: str) -> list[str]:
-        """Type into the search box like a person; the suggestions shown."""
+        """Type into the search box like a person; the suggestions shown for the whole text."""
         self.page.fill("#query", "")
         self.page.type("#query", text, delay=20)
-        self.page.wait_for_function("document.querySelector('#message').textContent !== '' || "
-                                    "document.querySelectorAll('#suggestions li').length > 0")
+        self.page.wait_for_function("(text) => document.querySelector('#suggestions').dataset.answers === text", arg=text)
+        return self.suggestions()
+
+    def suggestions(self) -> list[str]:
         return self.page.locator("#suggestions li span:first-child").all_text_contents()
+
+    def shown_artist(self) -> str:
+        return self.page.text_content("#artist strong")
 
     def shown_lists(self) -> dict[str, list[tuple[str, str, str]]]:
         """Each method's rows as the page shows them: (artist, similarity, listeners)."""
@@ -85,6 +90,9 @@ def expected_rows(lists, artist, method):
 
 
 def test_page_opens_from_disk_and_fetches_nothing(tab, explorer_lists):
+    tab.type("Björk")
+    tab.page.press("#query", "Enter")
+    tab.page.wait_for_selector("#chart svg")  # the chart drawn too
     assert all(url.startswith(LOCAL_SCHEMES) for url in tab.requests), tab.requests
     about = tab.page.text_content("#about")
     assert explorer_lists.summary() in about and "LSA, ALS" in about
@@ -114,17 +122,48 @@ def test_accents_and_case_are_ignored_and_enter_picks(tab):
     assert tab.type("SIGUR ROS")[0] == "Sigur Rós"
     tab.page.press("#query", "Enter")
     tab.page.wait_for_selector("#lists section")
-    assert tab.page.text_content("#artist strong") == "Sigur Rós"
+    assert tab.shown_artist() == "Sigur Rós"
     assert tab.type("radiohed")[0] == "Radiohead"
     tab.page.press("#query", "ArrowDown")
     tab.page.press("#query", "ArrowUp")
     tab.page.press("#query", "Enter")
-    tab.page.wait_for_function("document.querySelector('#artist strong').textContent === 'Radiohead'")
+    assert tab.shown_artist() == "Radiohead"
+
+
+def test_enter_answers_what_is_typed_now_not_an_earlier_keystroke(tab):
+    assert tab.type("b") == ["Björk"]
+    tab.page.fill("#query", "radiohe")  # Enter before the suggestions for it are due
+    tab.page.press("#query", "Enter")
+    assert tab.shown_artist() == "Radiohead"
+
+
+def test_enter_takes_the_suggestion_chosen_with_the_arrow_keys(tab):
+    options = tab.type("artist 13")
+    assert options[0] == "artist 13" and len(options) > 2
+    assert tab.page.get_attribute("#query", "aria-activedescendant") == "option-0"
+    tab.page.press("#query", "ArrowDown")
+    assert tab.page.get_attribute("#query", "aria-activedescendant") == "option-1"
+    tab.page.press("#query", "Enter")
+    assert tab.shown_artist() == options[1]
+    tab.page.press("#query", "Escape")
+    tab.page.press("#query", "ArrowDown")  # reopens the list
+    tab.page.wait_for_selector("#suggestions li")
+
+
+def test_the_page_folds_and_suggests_as_python_does(tab, explorer_lists):
+    from recsys_utils.utils import fold_name
+
+    names = [str(name) for name in explorer_lists.names] + ["ΚΏΣΤΑΣ", "Straße", "मैं", "Ꭰꭰ", "Ǆemal", "ﬁve"]
+    assert tab.page.evaluate("(names) => names.map(window.explorer.fold)", names) == [fold_name(n) for n in names]
+    queries = ["bjrok", "b", "artist 1", "artst 20", "radio", "sigur", "script", "zzz", "rtist 99", "guns n roses"]
+    got = tab.page.evaluate("(queries) => queries.map((q) => window.explorer.suggest(q, 8))", queries)
+    assert got == [explorer_lists.lookup.suggest_indices(q, 8) for q in queries]
 
 
 def test_an_unknown_name_says_so(tab):
     assert tab.type("qqqzzzxx") == []
     assert "No artist matches \u201cqqqzzzxx\u201d" in tab.page.text_content("#message")
+    assert "at least 5 listeners" in tab.page.text_content("#message")
 
 
 def test_clicking_a_related_artist_shows_its_lists(tab, explorer_lists):
@@ -132,9 +171,14 @@ def test_clicking_a_related_artist_shows_its_lists(tab, explorer_lists):
     tab.page.press("#query", "Enter")
     first = tab.page.locator("section.method td.name a").first
     name = first.text_content()
+    assert first.get_attribute("href") == "#" + urllib.parse.quote(name, safe="-_.!~*'()")  # opens in a new tab too
     first.click()
-    tab.page.wait_for_function(f"document.querySelector('#artist strong').textContent === {name!r}")
+    tab.page.wait_for_function("(name) => document.querySelector('#artist strong').textContent === name", arg=name)
     assert tab.shown_lists()["LSA"] == expected_rows(explorer_lists, name, "LSA")
+    tab.page.evaluate("location.hash = '#radiohead'")  # a changed link shows its artist
+    tab.page.wait_for_function("document.querySelector('#artist strong').textContent === 'Radiohead'")
+    tab.page.select_option("#right", "LSA")
+    assert "Pick two different methods" in tab.page.text_content("#chart")
 
 
 def test_hostile_names_show_as_text_and_never_run(browser, page_path, explorer_lists):
@@ -145,10 +189,11 @@ def test_hostile_names_show_as_text_and_never_run(browser, page_path, explorer_l
                                           q.dispatchEvent(new Event('input')); }""", name)
         tab.page.wait_for_selector("#suggestions li")
         tab.page.press("#query", "Enter")
-        tab.page.wait_for_selector("#lists section")
+        tab.page.wait_for_selector("#chart svg")
         assert tab.page.text_content("#artist strong") == name, (name, position)
         assert tab.page.input_value("#query") == name
         assert tab.page.evaluate("window.__pwned") is None
+        assert tab.page.locator("#chart script, #chart img").count() == 0
         assert tab.page.locator("#artist *").count() == 1  # only our <strong>: nothing parsed from the name
         for method in explorer_lists.methods:
             assert tab.shown_lists()[method] == expected_rows(explorer_lists, name, method)
@@ -168,6 +213,14 @@ def test_hostile_names_show_as_text_and_never_run(browser, page_path, explorer_l
     tab.close()
 
 
+def test_screenshot_of_an_artist_not_on_the_page_says_so(page_path, tmp_path, browser):
+    from recsys_utils.explorer_page import screenshot
+
+    with pytest.raises(ValueError, match="not on the page"):
+        screenshot(page_path, tmp_path / "shot.png", "Nobody At All", browser=browser)
+    assert screenshot(page_path, tmp_path / "shot.png", "bjork", browser=browser).stat().st_size > 10_000
+
+
 def test_a_link_to_an_artist_opens_on_it(browser, page_path):
     tab = Tab(browser, page_path, "#bj%C3%B6rk")
     assert tab.page.text_content("#artist strong") == "Björk"
@@ -180,9 +233,15 @@ def test_a_link_to_an_artist_opens_on_it(browser, page_path):
 def test_the_page_for_lastfm_2k(browser, hetrec_2k, tmp_path):
     from recsys_utils import load_dataset
     from recsys_utils.explorer import explorer_lists
+    from recsys_utils.utils import fold_name
 
     lists = explorer_lists(load_dataset("lastfm-2k", hetrec_2k.parent, show_progress=False), show_progress=False)
     tab = Tab(browser, write_page(lists, tmp_path / "explorer.html"))
+    names = [str(name) for name in lists.names]
+    assert tab.page.evaluate("(names) => names.map(window.explorer.fold)", names) == [fold_name(n) for n in names]
+    queries = ["bjork", "bjrok", "the beatels", "radiohed", "sigur ros", "a", "tiesto", "kings of", "britny", "xx"]
+    got = tab.page.evaluate("(queries) => queries.map((q) => window.explorer.suggest(q, 8))", queries)
+    assert got == [lists.lookup.suggest_indices(q, 8) for q in queries]
     assert tab.type("bjork")[0] == "Björk"
     tab.page.click("#suggestions li >> nth=0")
     tab.page.wait_for_selector("#chart svg")
