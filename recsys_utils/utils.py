@@ -377,15 +377,21 @@ class ItemNames:
                 raise IndexError(f"item index {item} is out of range for {len(self.names)} items")
             return int(item)
         name = str(item)
+        found = self.find(name)
+        if found is not None:
+            return found
+        suggestions = self.suggest(name)
+        hint = f" Did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        raise UnknownItemError(f"No artist named {name!r}.{hint}")
+
+    def find(self, name: str) -> int | None:
+        """The index of ``name`` (exact, else ignoring case, else also accents), or None: no suggestions made."""
         if name in self._exact:
             return self._exact[name]
         if name.casefold() in self._casefolded:
             return self._casefolded[name.casefold()]
-        if fold_name(name) in self._by_key:
-            return self._by_key[fold_name(name)][0]
-        suggestions = self.suggest(name)
-        hint = f" Did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        raise UnknownItemError(f"No artist named {name!r}.{hint}")
+        items = self._by_key.get(fold_name(name))
+        return items[0] if items else None
 
     def suggest(self, name: str, n: int = 5) -> list[str]:
         """Up to ``n`` known names for what was typed: see :meth:`suggest_indices`."""

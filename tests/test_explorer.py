@@ -85,6 +85,7 @@ def test_suggestions_exact_then_prefix_by_popularity_then_misspellings_then_subs
     assert names.suggest("beatles") == ["The Beatles"]  # contained
     assert names.suggest("zzqx") == [] and names.suggest("   ") == [] and names.suggest("rad", 0) == []
     assert names.index("bjork") == 3 and names.index("BJÖRK") == 3
+    assert names.find("MÜSE") == 6 and names.find("Mose") is None
     with pytest.raises(ValueError, match="popularity"):
         ItemNames(["a", "b"], popularity=[1])
 
