@@ -26,6 +26,11 @@ Last.fm 360K shape (``--scale 1.0``: 358,868 users x 292,385 artists):
   listener and a ``MutationObserver``), so Playwright's round trips and polling
   are left out; the wall-clock times Playwright sees are printed per run.
 
+* the notebook widget (``ArtistExplorer``), in Python, ``--repeats`` times:
+  the same misspelling set as the text box's value until its suggestions are
+  filled in, and the first suggestion chosen until its lists and slopegraph
+  (an SVG from vl-convert) are set.
+
 Nothing is written outside a temporary folder. Prints each run, then medians
 in a markdown table. Usage:
 
@@ -124,6 +129,23 @@ def time_page(browser, url: str, typo: str) -> dict[str, float]:
             "n_suggestions": n_suggestions, "first": first, "n_methods": n_methods}
 
 
+def time_widget(lists, typo: str, repeats: int) -> dict[str, float]:
+    """The notebook widget, in Python: one keystroke's suggestions, and showing the first one (lists and SVG)."""
+    from recsys_utils.explorer_widget import ArtistExplorer
+
+    explorer = ArtistExplorer(lists)
+    suggest, show = [], []
+    for _ in range(repeats):
+        explorer.query.value = ""
+        start = time.perf_counter()
+        explorer.query.value = typo
+        suggest.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        explorer.choices.value = explorer.choices.options[0][1]
+        show.append((time.perf_counter() - start) * 1e3)
+    return {"widget_suggest_ms": statistics.median(suggest), "widget_show_ms": statistics.median(show)}
+
+
 def bench(data, label: str, repeats: int, tmp: Path) -> dict:
     """Build the lists and the page for ``data``, then time the page ``repeats`` times."""
     from recsys_utils.browser import chromium
@@ -156,8 +178,10 @@ def bench(data, label: str, repeats: int, tmp: Path) -> dict:
                   f"suggestions, first {r['first']!r}; render {r['render_ms']:.0f} ms "
                   f"(wall {r['render_wall_ms']:.0f}), {r['n_methods']} method tables", flush=True)
     median = {key: statistics.median(r[key] for r in runs) for key in ("load_s", "suggest_ms", "render_ms")}
+    widget = time_widget(lists, typo, repeats)
+    print(f"  widget: suggest {widget['widget_suggest_ms']:.0f} ms, show {widget['widget_show_ms']:.0f} ms", flush=True)
     return {"label": label, "shown": len(lists.names), "total": lists.n_artists,
-            "min_listeners": lists.min_listeners, "build_s": build_s, **sizes, **median}
+            "min_listeners": lists.min_listeners, "build_s": build_s, **sizes, **median, **widget}
 
 
 def main() -> None:
@@ -183,12 +207,15 @@ def main() -> None:
         rows.append(bench(data, data.name, args.repeats, tmp))
         del data
 
-    print(f"\nMedians of {args.repeats} fresh pages; suggest includes the page's 60 ms debounce.\n")
-    print("| dataset | artists shown / total | min listeners | MB | build s | load s | suggest ms | render ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"\nMedians of {args.repeats} fresh pages; suggest includes the page's 60 ms debounce. "
+          "Widget: the notebook widget in Python (no debounce; show draws the slopegraph's SVG).\n")
+    print("| dataset | artists shown / total | min listeners | MB | build s | load s | suggest ms | render ms "
+          "| widget suggest ms | widget show ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         print(f"| {r['label']} | {r['shown']:,} / {r['total']:,} | {r['min_listeners']:,} | {r['mb']:.1f} | "
-              f"{r['build_s']:.1f} | {r['load_s']:.2f} | {r['suggest_ms']:.0f} | {r['render_ms']:.0f} |")
+              f"{r['build_s']:.1f} | {r['load_s']:.2f} | {r['suggest_ms']:.0f} | {r['render_ms']:.0f} "
+              f"| {r['widget_suggest_ms']:.0f} | {r['widget_show_ms']:.0f} |")
 
 
 if __name__ == "__main__":
