@@ -46,7 +46,8 @@ def page_data(lists: RelatedLists) -> dict:
     methods = []
     for method, (indices, scores) in lists.related.items():
         # In float64: float32 arithmetic would round e.g. 0.98549998 up to 0.986.
-        thousandths = np.where(indices >= 0, np.round(np.nan_to_num(scores.astype(np.float64)) * 10**SCORE_DECIMALS), 0)
+        scaled = np.round(np.nan_to_num(scores.astype(np.float64)) * 10**SCORE_DECIMALS)
+        thousandths = np.where(indices >= 0, scaled, 0)
         methods.append({"name": method, "parameters": lists.parameters.get(method, ""),
                         "indices": indices.ravel().tolist(), "scores": thousandths.astype(np.int64).ravel().tolist()})
     return {
