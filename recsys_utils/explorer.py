@@ -225,10 +225,10 @@ def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterat
     from .lsa import lsa_factors
     from .weighting import bm25_weight
 
+    als = ImplicitALS(factors, regularization, iterations, random_state=random_state, show_progress=show_progress)
     item_factors = {
         "LSA": lsa_factors(bm25_weight(data.item_users, K1=100, B=0.8), factors, random_state=random_state),
-        "ALS": ImplicitALS(factors, regularization, iterations, random_state=random_state,
-                           show_progress=show_progress).fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
+        "ALS": als.fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
     }
     parameters = {
         "LSA": f"truncated SVD of BM25-weighted artists x users (K1=100, B=0.8), {factors} factors",

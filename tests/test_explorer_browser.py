@@ -53,7 +53,8 @@ class Tab:
         """Type into the search box like a person; the suggestions shown for the whole text."""
         self.page.fill("#query", "")
         self.page.type("#query", text, delay=20)
-        self.page.wait_for_function("(text) => document.querySelector('#suggestions').dataset.answers === text", arg=text)
+        self.page.wait_for_function("(text) => document.querySelector('#suggestions').dataset.answers === text",
+                                    arg=text)
         return self.suggestions()
 
     def suggestions(self) -> list[str]:
@@ -153,7 +154,8 @@ def test_enter_takes_the_suggestion_chosen_with_the_arrow_keys(tab):
 def test_the_page_folds_and_suggests_as_python_does(tab, explorer_lists):
     from recsys_utils.utils import fold_name
 
-    names = [str(name) for name in explorer_lists.names] + ["ΚΏΣΤΑΣ", "Straße", "मैं", "Ꭰꭰ", "Ǆemal", "ﬁve"]
+    names = [str(name) for name in explorer_lists.names]
+    names += ["ΚΏΣΤΑΣ", "Straße", "मैं", "Ꭰꭰ", "Ǆemal", "ﬁve"]  # final sigma, ß, vowel signs, Cherokee, ligatures
     assert tab.page.evaluate("(names) => names.map(window.explorer.fold)", names) == [fold_name(n) for n in names]
     queries = ["bjrok", "b", "artist 1", "artst 20", "radio", "sigur", "script", "zzz", "rtist 99", "guns n roses"]
     got = tab.page.evaluate("(queries) => queries.map((q) => window.explorer.suggest(q, 8))", queries)
