@@ -170,11 +170,37 @@ def _installed_path(name: str, directory: Path) -> Path:
 
 
 def _find_or_fetch(name: str, data_dir: str | os.PathLike | None, show_progress: bool) -> Path:
+    return _installed_path(name, locate(name, data_dir, show_progress=show_progress))
+
+
+def locate(name: str, data_dir: str | os.PathLike | None = None, *, download: bool = True,
+           show_progress: bool = True) -> Path:
+    """The data folder that holds dataset ``name`` (see :func:`data_dirs`), downloading it if allowed.
+
+    Parameters
+    ----------
+    name : {"lastfm-2k", "lastfm-360k"}
+    data_dir : path-like, optional
+    download : bool
+        When the dataset is in no folder: download it into the first one we
+        may write to (True), or raise (False).
+    show_progress : bool
+
+    Raises
+    ------
+    DatasetUnavailableError
+        Not found, and not downloaded (``download=False``, or no folder can
+        be written to).
+    """
+    if name not in SOURCES:
+        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(SOURCES)}")
     source = SOURCES[name]
     dirs = data_dirs(data_dir)
     for directory in dirs:
         if source.installed(directory):
-            return _installed_path(name, directory)
+            return directory
+    if not download:
+        raise DatasetUnavailableError(f"{name} is not in {', '.join(map(str, dirs))}")
     writable = [d for d in dirs if _writable(d)]
     if not writable:
         raise DatasetUnavailableError(
@@ -182,7 +208,7 @@ def _find_or_fetch(name: str, data_dir: str | os.PathLike | None, show_progress:
         )
     log.info("%s not found in %s; downloading it to %s", name, ", ".join(map(str, dirs)), writable[0])
     fetch(source, writable[0], show_progress=show_progress)
-    return _installed_path(name, writable[0])
+    return writable[0]
 
 
 def _writable(directory: Path) -> bool:
