@@ -1,4 +1,5 @@
-# make run | test | test-portable | bench | notebooks | explorer   (each creates .venv on first use)
+# make run | test | test-portable | bench | notebooks | explorer | workshop | data-pack | check-setup
+# (each creates .venv on first use, except check-setup, which only looks)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ ifdef RECSYS_DATA_DIR
 export RECSYS_DATA_DIR := $(abspath $(RECSYS_DATA_DIR))
 endif
 
-.PHONY: venv run test test-portable bench notebooks explorer clean
+.PHONY: venv run test test-portable bench notebooks explorer workshop data-pack check-setup clean
 
 venv: $(STAMP)
 
@@ -53,6 +54,18 @@ notebooks: $(STAMP)
 # MIN_LISTENERS=N shows only artists with at least N listeners (default: 10, raised until at most 60,000 are left).
 explorer: $(STAMP)
 	$(PY) -m recsys_utils.explorer_page --output $(OUT)/explorer.html $(if $(MIN_LISTENERS),--min-listeners $(MIN_LISTENERS))
+
+# Student copies (solutions replaced by stubs, no outputs), teacher copies and WORKSHOP.md in out/workshop/.
+workshop: $(STAMP)
+	$(PY) -m recsys_utils workshop --output $(OUT)/workshop
+
+# One archive for a room without internet: the project, a wheel of every package, the Last.fm 2K data.
+data-pack: $(STAMP)
+	$(PY) -m recsys_utils data-pack --output $(OUT)/similar-music-pack.tar
+
+# What this laptop lacks for the workshop (runs with whatever Python is there; installs nothing).
+check-setup:
+	@if [ -x $(PY) ]; then $(PY) -m recsys_utils check-setup; else $(PYTHON) -m recsys_utils check-setup; fi
 
 clean:
 	rm -rf $(OUT) .pytest_cache
