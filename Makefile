@@ -55,9 +55,10 @@ notebooks: $(STAMP)
 explorer: $(STAMP)
 	$(PY) -m recsys_utils.explorer_page --output $(OUT)/explorer.html $(if $(MIN_LISTENERS),--min-listeners $(MIN_LISTENERS))
 
-# Student copies (solutions replaced by stubs, no outputs), teacher copies and WORKSHOP.md in out/workshop/.
+# Student copies (solutions replaced by stubs, no outputs), teacher copies and WORKSHOP.md in out/workshop/;
+# the guide is also copied to ./WORKSHOP.md, which the README links (a test keeps it current).
 workshop: $(STAMP)
-	$(PY) -m recsys_utils workshop --output $(OUT)/workshop
+	$(PY) -m recsys_utils workshop --output $(OUT)/workshop --guide WORKSHOP.md
 
 # One archive for a room without internet: the project, a wheel of every package, the Last.fm 2K data.
 data-pack: $(STAMP)

@@ -155,15 +155,11 @@ def build_workshop(notebooks_dir: str | Path = "notebooks", out_dir: str | Path 
     shutil.rmtree(partial, ignore_errors=True)
     (partial / "student").mkdir(parents=True)
     (partial / "teacher").mkdir()
-    summaries = []
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
-        name = path.stem
-        found = exercises(notebook, name)
-        nbformat.write(student_copy(notebook, name), partial / "student" / path.name)
-        nbformat.write(teacher_copy(notebook, name), partial / "teacher" / path.name)
-        summaries.append((name, notebook, found))
-    (partial / "WORKSHOP.md").write_text(guide(summaries), encoding="utf-8")
+        nbformat.write(student_copy(notebook, path.stem), partial / "student" / path.name)
+        nbformat.write(teacher_copy(notebook, path.stem), partial / "teacher" / path.name)
+    (partial / "WORKSHOP.md").write_text(notebook_guide(notebooks_dir), encoding="utf-8")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     partial.rename(out_dir)
@@ -257,15 +253,28 @@ here."
 """
 
 
+def notebook_guide(notebooks_dir: str | Path = "notebooks") -> str:
+    """WORKSHOP.md for the notebooks in ``notebooks_dir``, as :func:`build_workshop` writes it."""
+    summaries = []
+    for path in sorted(Path(notebooks_dir).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        summaries.append((path.stem, notebook, exercises(notebook, path.stem)))
+    return guide(summaries)
+
+
 def main(argv: list[str] | None = None) -> Path:
-    """Command line: ``python -m recsys_utils workshop [--notebooks DIR] [--output DIR]``."""
+    """Command line: ``python -m recsys_utils workshop [--notebooks DIR] [--output DIR] [--guide PATH]``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m recsys_utils workshop",
                                      description="Write student and teacher copies of the notebooks and WORKSHOP.md.")
     parser.add_argument("--notebooks", default="notebooks")
     parser.add_argument("--output", default="out/workshop")
+    parser.add_argument("--guide", help="also copy WORKSHOP.md here (make workshop: the repository's copy)")
     args = parser.parse_args(argv)
     out = build_workshop(args.notebooks, args.output)
     print(f"wrote {out}/student, {out}/teacher and {out}/WORKSHOP.md")
+    if args.guide:
+        shutil.copyfile(out / "WORKSHOP.md", args.guide)
+        print(f"copied the guide to {args.guide}")
     return out
