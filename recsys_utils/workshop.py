@@ -205,8 +205,9 @@ the run times are what each notebook printed when its outputs were committed (La
 | --- | ---: | ---: | ---: | ---: |
 {schedule}
 
-In all about {total_hours:.1f} hours; the teaching times are suggestions, the exercise times
-the exercises' estimates. A one-day workshop takes all notebooks; a half day takes 01 to 03.
+In all about {total_hours:.1f} hours, plus breaks; the teaching times are suggestions, the
+exercise times the exercises' estimates. Run each notebook once before the session: the run
+times above are for a second run (numba's compiled kernels cached).
 
 ## Notebooks, goals and exercises
 
@@ -225,7 +226,7 @@ On each laptop, from the stick (no internet needed):
 
 ```bash
 tar -xf similar-music-pack.tar && cd similar-music-pack
-sh install.sh                 # a virtual environment from wheels/, with pip --no-index
+sh install.sh                 # project/.venv from wheels/ only: pip install --no-index --find-links wheels
 cd project && make check-setup
 ```
 
