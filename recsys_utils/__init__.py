@@ -10,6 +10,8 @@ check-setup`` runs, and reports what is missing, where numpy or pandas are not
 installed.
 """
 
+from __future__ import annotations  # the setup check must import this on old Pythons, to say they are too old
+
 import importlib
 import logging
 

@@ -24,13 +24,18 @@ def fetch(argv: list[str]) -> int:
     import argparse
 
     from .datasets import SOURCES, load_dataset, locate
+    from .download import DatasetUnavailableError
 
     parser = argparse.ArgumentParser(prog="python -m recsys_utils fetch", description=COMMANDS["fetch"])
     parser.add_argument("dataset", choices=sorted(SOURCES))
     parser.add_argument("--data-dir", help="where to look first and download to (default: RECSYS_DATA_DIR, "
                                            "else the user cache folder)")
     args = parser.parse_args(argv)
-    folder = locate(args.dataset, args.data_dir)
+    try:
+        folder = locate(args.dataset, args.data_dir)
+    except DatasetUnavailableError as error:
+        print(f"NOT FETCHED: {error}")
+        return 1
     data = load_dataset(args.dataset, args.data_dir, use_cache=False)
     print(f"{data!r}\nfrom {folder}")
     expected = EXPECTED_SHAPE.get(args.dataset)

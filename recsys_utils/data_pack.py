@@ -5,7 +5,8 @@
 
     similar-music-pack/
         project/      the files git tracks in this checkout
-        wheels/       ``pip wheel`` of the project and everything it needs, with the dev extra
+        wheels/       ``pip wheel`` of the project and everything it needs (dev extra), at this environment's versions
+        constraints.txt   those versions (``pip freeze``)
         data/         the datasets, in the layout the loaders look for
         install.sh    a virtual environment in project/.venv from wheels/ only (pip --no-index)
         INSTALL.md    what to do, for which machines the wheels are, and the data's licence
@@ -58,11 +59,28 @@ def tracked_files(project_dir: Path) -> list[str]:
     return [name for name in listed.decode().split("\0") if name]
 
 
+#: Annoy's own flags without ``-march=native``: its wheel must run on every laptop, not only on this CPU.
+PORTABLE_ANNOY_ARGS = "-D_CRT_SECURE_NO_WARNINGS,-fpermissive,-O3,-ffast-math,-fno-associative-math," \
+                      "-DANNOYLIB_MULTITHREADED_BUILD,-std=c++14"
+
+
 def build_wheels(project_dir: Path, wheel_dir: Path) -> None:
-    """``pip wheel`` of the project with its dev extra, and of everything they need, into ``wheel_dir``."""
+    """``pip wheel`` of the project with its dev extra, pinned to this environment's versions, into ``wheel_dir``.
+
+    The versions come from ``pip freeze`` of the running interpreter, so the
+    room gets the stack that was tested here. Packages built from source
+    (Annoy) are compiled for the architecture, not for this CPU, and never
+    taken from pip's cache of earlier builds.
+    """
     wheel_dir.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--wheel-dir", str(wheel_dir),
-                    f"{project_dir.resolve()}[dev]"], check=True)
+    frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], check=True,
+                            capture_output=True, text=True).stdout
+    constraints = wheel_dir.parent / "constraints.txt"
+    constraints.write_text("".join(line + "\n" for line in frozen.splitlines()
+                                   if "==" in line and not line.lower().startswith("recsys_utils")))
+    env = {**os.environ, "ANNOY_COMPILER_ARGS": os.environ.get("ANNOY_COMPILER_ARGS", PORTABLE_ANNOY_ARGS)}
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-cache-dir", "--wheel-dir", str(wheel_dir),
+                    "--constraint", str(constraints), f"{project_dir.resolve()}[dev]"], check=True, env=env)
 
 
 def sha256(path: Path) -> str:
@@ -75,8 +93,10 @@ def sha256(path: Path) -> str:
 
 def install_notes(datasets: tuple[str, ...], wheels: bool) -> str:
     machine = f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
-    wheel_line = (f"The wheels in `wheels/` were built on {machine}: they install on laptops with the same "
-                  "operating system, processor architecture and Python minor version."
+    wheel_line = (f"The wheels in `wheels/` were built on {machine}, with the versions of the environment "
+                  "that built them (`constraints.txt`): they install on laptops with the same operating system, "
+                  "processor architecture and Python minor version. Annoy was compiled without `-march=native`, "
+                  "so it runs on any CPU of that architecture."
                   if wheels else "This pack was written without wheels (`--no-wheels`): install with internet.")
     return f"""# similar-music workshop pack
 
@@ -87,7 +107,7 @@ def install_notes(datasets: tuple[str, ...], wheels: bool) -> str:
 3. `cd project && make check-setup` checks the laptop; `make workshop` writes the student copies.
 
 Data: {", ".join(datasets)}, in `data/`. These datasets are licensed for non-commercial use only
-(see each dataset's readme); this copy is for the workshop.
+(see each dataset's readme, copied beside it where the data folder had it); this copy is for the workshop.
 
 `SHA256SUMS` lists every file: `sha256sum -c SHA256SUMS` checks a copied stick.
 """
@@ -122,11 +142,12 @@ def data_pack(output: str | os.PathLike = DEFAULT_OUTPUT, *, project_dir: str | 
             shutil.copy2(project_dir / name, root / "project" / name)
         for name in datasets:
             folder = locate(name, data_dir)
-            for relative in SOURCES[name].needed:
-                (root / "data" / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(folder / relative, root / "data" / relative)
+            for relative in SOURCES[name].members.values():  # the readmes too, where present: the licence
+                if (folder / relative).is_file():
+                    (root / "data" / relative).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(folder / relative, root / "data" / relative)
         if wheels:
-            build_wheels(project_dir, root / "wheels")
+            build_wheels(root / "project", root / "wheels")  # from the copy: no build leftovers in the checkout
         (root / "install.sh").write_text(INSTALL_SH)
         (root / "install.sh").chmod(0o755)
         (root / "INSTALL.md").write_text(install_notes(datasets, wheels))

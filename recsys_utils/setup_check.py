@@ -112,6 +112,7 @@ def check_chromium() -> Item:
 
 
 def check_disk(path: Path | None = None, needed_gb: float = 2.0) -> Item:
+    """Free space for the environment (1.2 GB installed from the workshop pack) and the notebooks' outputs."""
     path = path or Path.cwd()
     free = shutil.disk_usage(path).free / 1e9
     return Item("disk space", free >= needed_gb, f"{free:.1f} GB free in {path} (need about {needed_gb:.0f} GB)")

@@ -65,9 +65,12 @@ def exercises(notebook, name: str) -> list[Exercise]:
     ExerciseFormatError
         A cell out of place, a heading or minutes line missing, numbers out of order.
     """
+    if name not in NOTEBOOK_NUMBERS:
+        raise ExerciseFormatError(f"notebook {name!r} has no exercise number: add it to NOTEBOOK_NUMBERS "
+                                  "and TEACHING_MINUTES in recsys_utils/workshop.py")
     found = []
     cells = notebook.cells
-    expected_n = NOTEBOOK_NUMBERS.get(name)
+    expected_n = NOTEBOOK_NUMBERS[name]
     for i, cell in enumerate(cells):
         if "exercise" not in tags(cell):
             if "solution" in tags(cell) and not (i and "exercise" in tags(cells[i - 1])):
@@ -85,7 +88,7 @@ def exercises(notebook, name: str) -> list[Exercise]:
                 or cells[i + 1].cell_type != "code" or cells[i + 2].cell_type != "code":
             raise ExerciseFormatError(f"{name} cell {i}: an exercise is followed by a solution and a check cell")
         n, k = int(heading.group(1)), int(heading.group(2))
-        if (expected_n is not None and n != expected_n) or k != len(found) + 1:
+        if n != expected_n or k != len(found) + 1:
             raise ExerciseFormatError(f"{name} cell {i}: exercise {n}.{k} out of order "
                                       f"(expected {expected_n}.{len(found) + 1})")
         found.append(Exercise(name, f"{n}.{k}", heading.group(3), int(minutes.group(1)), (i, i + 1, i + 2)))
@@ -101,8 +104,10 @@ def student_copy(notebook, name: str):
         solution = copy.cells[exercise.cells[1]]
         solution.source = exercise.stub
         solution.metadata.pop("jupyter", None)  # the stub is meant to be seen
+        # A check recomputes the answer to compare: collapsed, so that it is run, not read first.
+        copy.cells[exercise.cells[2]].metadata["jupyter"] = {"source_hidden": True}
     copy, _ = ClearOutputPreprocessor().preprocess(copy, {})
-    copy, _ = ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags"},
+    copy, _ = ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags", "jupyter"},
                                         preserve_nb_metadata_mask={"kernelspec", "language_info"}).preprocess(copy, {})
     return copy
 
@@ -173,7 +178,7 @@ def guide(summaries: list[tuple[str, object, list[Exercise]]]) -> str:
     for name, notebook, found in summaries:
         runtime = runtime_seconds(notebook)
         exercise_minutes = sum(exercise.minutes for exercise in found)
-        slot = TEACHING_MINUTES.get(name, 20) + exercise_minutes
+        slot = TEACHING_MINUTES[name] + exercise_minutes
         total += slot
         rows.append(f"| `{name}` | {f'{runtime:.0f} s' if runtime is not None else 'n/a'} | {len(found)} "
                     f"| {exercise_minutes} min | {slot} min |")
@@ -194,7 +199,9 @@ the run times are what each notebook printed when its outputs were committed (La
 
 - `student/`: the notebooks for the room. Every solution is replaced by a stub that raises
   `NotImplementedError("Exercise N.K: ...")`, and every output is cleared. Run a student
-  notebook from the top: it stops at the first exercise, which is where the class works.
+  notebook from the top: it stops at the first exercise, which is where the class works. The
+  check cells are collapsed: they recompute the answer to compare with, so ask students to run
+  them, not to open them.
 - `teacher/`: the full notebooks with their outputs. Solutions are collapsed (JupyterLab: click
   the bar beside a cell to open it). Each exercise is followed by a check cell that says
   whether the answer is right, and why not.
@@ -206,8 +213,8 @@ the run times are what each notebook printed when its outputs were committed (La
 {schedule}
 
 In all about {total_hours:.1f} hours, plus breaks; the teaching times are suggestions, the
-exercise times the exercises' estimates. Run each notebook once before the session: the run
-times above are for a second run (numba's compiled kernels cached).
+exercise times the exercises' estimates. Run each notebook once on every laptop before the
+session: the first run also compiles numba's kernels.
 
 ## Notebooks, goals and exercises
 
@@ -227,10 +234,10 @@ On each laptop, from the stick (no internet needed):
 ```bash
 tar -xf similar-music-pack.tar && cd similar-music-pack
 sh install.sh                 # project/.venv from wheels/ only: pip install --no-index --find-links wheels
-cd project && make check-setup
+export RECSYS_DATA_DIR="$PWD/data"   # in every shell that starts JupyterLab (install.sh prints it)
+cd project && make check-setup && .venv/bin/jupyter lab
 ```
-
-`install.sh` prints the `RECSYS_DATA_DIR` line to put in the shell. With internet, instead:
+ With internet, instead:
 `make venv` and `.venv/bin/python -m recsys_utils fetch lastfm-2k` (downloads the data and
 checks it).
 
@@ -248,9 +255,9 @@ here."
 | `DatasetUnavailableError` or a download error | no internet and no data | set `RECSYS_DATA_DIR` to the pack's `data` folder, or run `python -m recsys_utils fetch lastfm-2k` where there is internet |
 | `make check-setup` says a package is MISSING | the install was interrupted or used another Python | run `sh install.sh` again from the pack (or `make venv` online) and start JupyterLab from `.venv/bin/jupyter lab` |
 | `pip install annoy` fails with a compiler error | Annoy is built from source by pip | use the pack (its wheel is prebuilt), or conda: `conda env create -f environment.yml` |
-| the first ALS or NN-descent cell takes half a minute | numba compiles on first use and caches the result | wait once; later runs are fast |
+| the first ALS or NN-descent cell is slow | numba compiles on first use (NN-descent: about 30 s, see the README's benchmarks) and caches the result | wait once; later runs are fast |
 | the explorer widget shows text instead of a box | the notebook is viewed without a running kernel, or ipywidgets is missing | run the notebook in JupyterLab from the project's environment |
-| a kernel dies on Last.fm 360K | the full data needs several GB | workshops use Last.fm 2K (the default); leave `RECSYS_DATASET` unset |
+| a kernel dies on Last.fm 360K | the full data needs up to 1.6 GB per step (README) on top of the notebook | workshops use Last.fm 2K (the default); leave `RECSYS_DATASET` unset |
 """
 
 

@@ -61,6 +61,11 @@ def test_badly_formed_exercises_are_reported(cells, match):
         exercises(mini_notebook(cells), "01_load")
 
 
+def test_a_notebook_without_an_exercise_number_is_reported():
+    with pytest.raises(ExerciseFormatError, match="NOTEBOOK_NUMBERS"):
+        exercises(mini_notebook(exercise_cells()), "06_new")
+
+
 def test_student_copy_has_stubs_and_no_outputs_and_the_original_is_untouched():
     notebook = mini_notebook([new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", text="hi")],
                                             execution_count=3)] + exercise_cells())
@@ -68,6 +73,7 @@ def test_student_copy_has_stubs_and_no_outputs_and_the_original_is_untouched():
     student = student_copy(notebook, "01_load")
     assert student.cells[2].source.endswith("raise NotImplementedError('Exercise 1.1: Add')")
     assert "jupyter" not in student.cells[2].metadata and student.cells[2].metadata["tags"] == ["solution"]
+    assert student.cells[3].metadata["jupyter"] == {"source_hidden": True}  # the check: run it, don't read it
     assert student.cells[0].outputs == [] and student.cells[0].execution_count is None
     assert notebook.cells[2].source == "total = 1 + 1" and notebook.cells[0].outputs  # a copy was changed
     teacher = teacher_copy(notebook, "01_load")
@@ -125,7 +131,7 @@ def test_learning_goals_and_runtime_are_read_from_the_notebook():
     assert runtime_seconds(notebook) is not None
     empty = mini_notebook([new_markdown_cell("# Title")])
     assert learning_goals(empty) == [] and runtime_seconds(empty) is None
-    assert "n/a" in guide([("x", empty, [])])
+    assert "n/a" in guide([("01_load", empty, [])])
 
 
 def test_workshop_command_line(tmp_path):
@@ -146,7 +152,7 @@ def test_student_notebook_runs_to_its_first_stub_and_fails_there_only(path, work
     # Only the cells up to the first stub: what a student runs before the first exercise.
     student.cells = student.cells[:first.cells[1] + 1]
     client = NotebookClient(student, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(workshop / "student")}})  # where students run it
     with pytest.raises(CellExecutionError) as error:
         client.execute()
     assert (error.value.ename, error.value.evalue) == ("NotImplementedError", f"Exercise {first.number}: {first.title}")

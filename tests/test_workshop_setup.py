@@ -33,6 +33,18 @@ def test_fetch_rejects_a_damaged_copy(hetrec_2k, tmp_path, capsys):
     assert "NOT VERIFIED" in capsys.readouterr().out
 
 
+def test_fetch_without_internet_says_so(tmp_path, monkeypatch, capsys):
+    from recsys_utils import datasets
+    from recsys_utils.download import DatasetUnavailableError
+
+    def offline(*args, **kwargs):
+        raise DatasetUnavailableError("lastfm-2k could not be downloaded: no network")
+
+    monkeypatch.setattr(datasets, "fetch", offline)
+    assert main(["fetch", "lastfm-2k", "--data-dir", str(tmp_path)]) == 1
+    assert "NOT FETCHED: lastfm-2k could not be downloaded" in capsys.readouterr().out
+
+
 def test_unknown_command_prints_the_commands(capsys):
     assert main(["fetchh"]) == 2
     assert "check-setup" in capsys.readouterr().out
@@ -85,7 +97,7 @@ def test_data_pack_holds_the_project_the_data_and_checksums(hetrec_2k, tmp_path)
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     assert sorted(str(p.relative_to(root / "project")) for p in (root / "project").rglob("*") if p.is_file()) \
         == sorted(tracked)
-    for name in ("user_artists.dat", "artists.dat"):
+    for name in ("user_artists.dat", "artists.dat", "readme.txt"):  # the readme holds the licence
         assert (root / "data" / "hetrec2011-lastfm-2k" / name).read_bytes() == (hetrec_2k / name).read_bytes()
     assert os.access(root / "install.sh", os.X_OK) and "--no-index" in (root / "install.sh").read_text()
     assert "without wheels" in (root / "INSTALL.md").read_text()
