@@ -237,7 +237,8 @@ sh install.sh                 # project/.venv from wheels/ only: pip install --n
 export RECSYS_DATA_DIR="$PWD/data"   # in every shell that starts JupyterLab (install.sh prints it)
 cd project && make check-setup && .venv/bin/jupyter lab
 ```
- With internet, instead:
+
+With internet, instead:
 `make venv` and `.venv/bin/python -m recsys_utils fetch lastfm-2k` (downloads the data and
 checks it).
 
