@@ -6,7 +6,9 @@ An exercise in a notebook is three consecutive cells:
    ``### Exercise N.K: Title`` and whose last line is ``*About M minutes.*``;
 2. a code cell tagged ``solution`` (collapsed in JupyterLab by the cell
    metadata ``jupyter.source_hidden``);
-3. a code cell tagged ``check`` that asserts on the learner's result.
+3. a code cell tagged ``check``, exactly :data:`CHECK_CELL` with its number: the
+   check itself lives in :mod:`recsys_utils.exercise_checks`, so that the
+   student copy does not show the answer.
 
 :func:`student_copy` replaces each solution by a stub that raises
 ``NotImplementedError("Exercise N.K: Title")`` and clears every output;
@@ -30,6 +32,10 @@ RUNTIME = re.compile(r"this notebook ran in ([\d.]+) s")
 NOTEBOOK_NUMBERS = {"01_load": 1, "02_lsa": 2, "03_als": 3, "04_ann": 4, "explorer": 5}
 #: Time to walk a room through a notebook before its exercises (a suggestion for the schedule).
 TEACHING_MINUTES = {"01_load": 20, "02_lsa": 30, "03_als": 40, "04_ann": 30, "explorer": 10}
+
+
+#: The source of every check cell.
+CHECK_CELL = 'from recsys_utils.exercise_checks import check\ncheck("{number}", globals())'
 
 
 class ExerciseFormatError(ValueError):
@@ -91,6 +97,9 @@ def exercises(notebook, name: str) -> list[Exercise]:
         if n != expected_n or k != len(found) + 1:
             raise ExerciseFormatError(f"{name} cell {i}: exercise {n}.{k} out of order "
                                       f"(expected {expected_n}.{len(found) + 1})")
+        if cells[i + 2].source.strip() != CHECK_CELL.format(number=f"{n}.{k}"):
+            raise ExerciseFormatError(f"{name} cell {i + 2}: a check cell is exactly "
+                                      f"{CHECK_CELL.format(number=f'{n}.{k}')!r}")
         found.append(Exercise(name, f"{n}.{k}", heading.group(3), int(minutes.group(1)), (i, i + 1, i + 2)))
     return found
 
@@ -104,10 +113,8 @@ def student_copy(notebook, name: str):
         solution = copy.cells[exercise.cells[1]]
         solution.source = exercise.stub
         solution.metadata.pop("jupyter", None)  # the stub is meant to be seen
-        # A check recomputes the answer to compare: collapsed, so that it is run, not read first.
-        copy.cells[exercise.cells[2]].metadata["jupyter"] = {"source_hidden": True}
     copy, _ = ClearOutputPreprocessor().preprocess(copy, {})
-    copy, _ = ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags", "jupyter"},
+    copy, _ = ClearMetadataPreprocessor(preserve_cell_metadata_mask={"tags"},
                                         preserve_nb_metadata_mask={"kernelspec", "language_info"}).preprocess(copy, {})
     return copy
 
@@ -199,9 +206,9 @@ the run times are what each notebook printed when its outputs were committed (La
 
 - `student/`: the notebooks for the room. Every solution is replaced by a stub that raises
   `NotImplementedError("Exercise N.K: ...")`, and every output is cleared. Run a student
-  notebook from the top: it stops at the first exercise, which is where the class works. The
-  check cells are collapsed: they recompute the answer to compare with, so ask students to run
-  them, not to open them.
+  notebook from the top: it stops at the first exercise, which is where the class works. A
+  check cell is one call, `check("N.K", globals())`: the expected answers live in the package
+  (`recsys_utils.exercise_checks`), not in the notebook.
 - `teacher/`: the full notebooks with their outputs. Solutions are collapsed (JupyterLab: click
   the bar beside a cell to open it). Each exercise is followed by a check cell that says
   whether the answer is right, and why not.
