@@ -1,0 +1,463 @@
+"""Implicit ALS on Spark MLlib: the same model on a distributed engine, and the way back to numpy.
+
+Spark is an optional extra (``pip install -e '.[spark]'``: pyspark 4 and
+pyarrow) and needs Java 17 or newer; nothing else in the package imports this
+module. The pieces:
+
+* :func:`spark_session`: a local (or any) session with driver memory sized to
+  the data, a checkpoint directory, the web UI off unless asked for;
+* :func:`to_spark`: a users x items CSR matrix as a Spark DataFrame of
+  ``(user, item, rating)``, through a parquet file written by pyarrow;
+* :func:`spark_als`: ``pyspark.ml.recommendation.ALS`` with
+  ``implicitPrefs=True``, returning numpy factors in our row order;
+* :func:`load_spark_factors`: the output of ``scripts/spark_als_job.py``
+  (parquet, from a cluster) read back into numpy, without Spark or Java.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .utils import canonical_csr, check_real, check_whole_number, progress_bar
+
+__all__ = ["SparkFactors", "SparkUnavailableError", "driver_memory_for", "java_version", "load_spark_factors",
+           "spark_als", "spark_session", "to_spark"]
+
+#: Java release pyspark 4 needs.
+MIN_JAVA = 17
+#: Spark ids are 32-bit ints.
+MAX_ID = 2**31 - 1
+INSTALL_HINT = ("install the extra with pip install -e '.[spark]' and Java 17 or newer "
+                "(Debian: apt-get install openjdk-17-jre-headless; conda: conda install -c conda-forge openjdk=17)")
+
+
+class SparkUnavailableError(RuntimeError):
+    """pyspark, pyarrow or a recent enough Java is missing."""
+
+
+def java_version() -> int | None:
+    """The major version of the ``java`` Spark would start (``$JAVA_HOME/bin/java``, else ``java`` on PATH).
+
+    Returns None where there is no Java to run.
+    """
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home, "bin", "java")) if home else shutil.which("java")
+    if not java or not Path(java).exists():
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+def _require_spark():
+    """pyspark's SparkSession, or a SparkUnavailableError that says what to install."""
+    missing = [name for name in ("pyspark", "pyarrow") if not _importable(name)]
+    if missing:
+        raise SparkUnavailableError(f"{' and '.join(missing)} not installed: {INSTALL_HINT}")
+    version = java_version()
+    if version is None or version < MIN_JAVA:
+        found = "no Java was found" if version is None else f"Java {version} was found"
+        raise SparkUnavailableError(f"Spark 4 needs Java {MIN_JAVA} or newer and {found}: {INSTALL_HINT}; "
+                                    "or set JAVA_HOME to a Java 17+ installation")
+    with warnings.catch_warnings():
+        # pyspark 4.x nags that it does not "fully support" pandas 3; data here moves through Arrow, not pandas.
+        # The nag comes from importing pyspark.testing.utils, which starting a session does: import it here, once.
+        warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+        import pyspark.testing.utils  # noqa: F401
+        from pyspark.ml.recommendation import ALS  # noqa: F401
+        from pyspark.sql import SparkSession
+    return SparkSession
+
+
+def _importable(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+def driver_memory_for(nnz: int, n_users: int, n_items: int, factors: int = 50) -> str:
+    """Driver memory for a local-mode ALS fit of this size, as Spark spells it (``"3g"``).
+
+    In local mode the driver JVM does all the work, so its heap must hold the
+    ratings twice (Spark's ALS keeps user-side and item-side blocks, about 24
+    bytes a rating, plus the input and shuffle copies: 64 bytes a rating is
+    allowed), the factors of both sides a few times over (old, new and the
+    copies shuffled between blocks: 16 copies), and 1 GiB for Spark itself;
+    rounded up to whole GiB and held to three quarters of this machine's memory.
+    """
+    needed = (1 << 30) + 64 * int(nnz) + 16 * 4 * int(factors) * (int(n_users) + int(n_items))
+    gib = -(-needed // (1 << 30))
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    if total:
+        gib = max(1, min(gib, int(0.75 * total) >> 30))
+    return f"{gib}g"
+
+
+_WORK_DIRS: list[str] = []
+
+
+def _work_dir() -> Path:
+    """A folder of this process for parquet inputs and checkpoints, removed when Python exits."""
+    if not _WORK_DIRS:
+        _WORK_DIRS.append(tempfile.mkdtemp(prefix="recsys-spark-"))
+        atexit.register(lambda: shutil.rmtree(_WORK_DIRS[0], ignore_errors=True))
+    return Path(_WORK_DIRS[0])
+
+
+def spark_session(*, master: str = "local[*]", driver_memory: str | None = None, user_items=None,
+                  factors: int = 50, checkpoint_dir: str | None = None, ui: bool = False,
+                  app_name: str = "similar-music", shuffle_partitions: int | None = None,
+                  config: dict[str, str] | None = None, log_level: str = "ERROR"):
+    """A SparkSession for ALS: the running one if there is one, else a new one.
+
+    Parameters
+    ----------
+    master : str
+        ``"local[*]"`` (all cores of this machine), ``"local[2]"``, or a
+        cluster's master URL. On a cluster, prefer ``spark-submit`` with
+        ``scripts/spark_als_job.py``.
+    driver_memory : str, optional
+        The driver's heap, e.g. ``"4g"``. Default: sized to ``user_items`` by
+        :func:`driver_memory_for`, else Spark's 1g. In local mode this is all
+        the memory Spark gets. It is fixed when the JVM starts, so it has no
+        effect on a session that is already running (a warning says so).
+    user_items : CSR matrix, optional
+        The data to size the driver memory for.
+    factors : int
+        The rank the memory is sized for.
+    checkpoint_dir : str, optional
+        Where ALS checkpoints its factors every ``checkpointInterval``
+        iterations, which keeps long fits from an ever longer lineage (and a
+        StackOverflowError). Default: a temporary folder of this process.
+    ui : bool
+        Start Spark's web UI (http://localhost:4040) to watch the jobs.
+    shuffle_partitions : int, optional
+        ``spark.sql.shuffle.partitions``; default twice the local cores, or
+        Spark's 200 on a cluster.
+    config : dict, optional
+        Any other Spark settings.
+    log_level : str
+        The JVM's log level; "ERROR" keeps notebooks quiet.
+
+    Raises
+    ------
+    SparkUnavailableError
+        pyspark or pyarrow is not installed, or Java is missing or older than 17.
+    """
+    SparkSession = _require_spark()
+    if driver_memory is None and user_items is not None:
+        matrix = canonical_csr(user_items)
+        driver_memory = driver_memory_for(matrix.nnz, matrix.shape[0], matrix.shape[1], factors)
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        held = running.sparkContext.getConf().get("spark.driver.memory", "1g")
+        if driver_memory and _bytes(held) < _bytes(driver_memory):
+            warnings.warn(f"a Spark session is already running with driver memory {held}; {driver_memory} was asked "
+                          "for but cannot be set on a running JVM: call spark.stop() first", RuntimeWarning,
+                          stacklevel=2)
+        return running
+    local_cores = _local_cores(master)
+    settings = {
+        "spark.ui.enabled": str(bool(ui)).lower(),
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": str(shuffle_partitions or (2 * local_cores if local_cores else 200)),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.driver.extraJavaOptions": "-Xss16m",  # deep ALS lineages recurse in the JVM
+    }
+    if driver_memory:
+        settings["spark.driver.memory"] = driver_memory
+    settings.update(config or {})
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(log_level)
+    spark.sparkContext.setCheckpointDir(checkpoint_dir or str(_work_dir() / "checkpoints"))
+    return spark
+
+
+def _local_cores(master: str) -> int | None:
+    match = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master.strip())
+    if not match:
+        return None
+    cores = match.group(1)
+    return os.cpu_count() or 1 if cores in (None, "*") else int(cores)
+
+
+def _bytes(size: str) -> int:
+    match = re.fullmatch(r"(\d+)([kmgt]?)b?", str(size).strip().lower())
+    if not match:
+        return 0
+    return int(match.group(1)) << (10 * " kmgt".index(match.group(2) or " "))
+
+
+def _check_plays(user_items) -> sp.csr_matrix:
+    """Users x items counts as float32 CSR: finite, non-negative, ids that fit Spark's 32-bit ints."""
+    matrix = canonical_csr(user_items, "user_items").astype(np.float32)
+    if matrix.nnz and (not np.isfinite(matrix.data).all() or matrix.data.min() < 0):
+        raise ValueError("user_items must be finite and non-negative play counts (Spark reads a negative rating "
+                         "as a dislike)")
+    if max(matrix.shape) > MAX_ID:
+        raise ValueError(f"Spark's ALS takes 32-bit ids: at most {MAX_ID:,} users and items, not {matrix.shape}")
+    if matrix.nnz == 0:
+        raise ValueError("user_items holds no plays")
+    return matrix
+
+
+def to_spark(user_items, spark, path: str | os.PathLike | None = None):
+    """A users x items matrix as a Spark DataFrame of ``(user int, item int, rating float)``, one row per entry.
+
+    The CSR arrays are written as one parquet file by pyarrow (no Python loop
+    over rows, no ``createDataFrame`` from a list), then read by Spark.
+
+    Parameters
+    ----------
+    user_items : CSR matrix, shape (n_users, n_items)
+        Play counts (or any non-negative ratings). Rows are users.
+    spark : SparkSession
+    path : path-like, optional
+        Where the parquet goes (it must stay while the DataFrame is used).
+        Default: a new file in this process's temporary folder.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    matrix = _check_plays(user_items)
+    users = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr))
+    table = pa.table({"user": pa.array(users), "item": pa.array(matrix.indices.astype(np.int32, copy=False)),
+                      "rating": pa.array(matrix.data)})
+    path = Path(path) if path is not None else _work_dir() / f"user_items-{uuid.uuid4().hex}.parquet"
+    pq.write_table(table, path)
+    return spark.read.parquet(str(path))
+
+
+def spark_als(user_items, factors: int = 50, regularization: float = 0.1, alpha: float = 1.0, iterations: int = 15,
+              random_state: int = 0, spark=None, *, blocks: int | None = None, checkpoint_interval: int = 10,
+              show_progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Fit Spark MLlib's implicit ALS; return ``(user_factors, item_factors)`` in our row order.
+
+    How our parameters map onto Spark's (``pyspark.ml.recommendation.ALS``
+    with ``implicitPrefs=True``):
+
+    * **confidence**: Spark reads the stored values as ratings ``r_ui`` and
+      sets ``c_ui = 1 + alpha * r_ui`` itself (``alpha``), with preference 1
+      where ``r_ui > 0``. Pass **play counts**, not confidences: the same model
+      in :class:`recsys_utils.als.ImplicitALS` is a fit on
+      ``linear_confidence(user_items, alpha)``.
+    * **regularization** is Spark's ``regParam``, but Spark scales it by each
+      row's number of ratings (ALS-WR, Zhou et al. 2008): a user with 50
+      artists is solved with ``50 * regularization``, an artist with 3
+      listeners with ``3 * regularization``. ``ImplicitALS`` uses one
+      ``regularization`` for every row, so **equal numbers do not mean equal
+      models**: ``regularization=0.01`` here is about what 0.5 is there for a
+      typical Last.fm user, and far less for a rare artist.
+    * ``factors`` is ``rank``, ``iterations`` is ``maxIter``, ``random_state``
+      is ``seed`` (Spark starts from unit-length Gaussian factors, we from
+      uniform ones, so the two never start alike). Each half-step is an exact
+      Cholesky solve, like ``ImplicitALS(solver="cholesky")``.
+    * ``coldStartStrategy`` only matters to Spark's own ``transform``; users or
+      items without a rating get no factors from Spark at all, and come back
+      here as **zero rows**, which ``recommend`` and ``similar_items`` leave out.
+
+    **Reproducibility**: with the same seed, data and ``blocks``, Spark draws
+    the same initial factors; its sums of ``YᵀY`` over blocks are merged in
+    the order tasks finish, so with more than one core the last bits can
+    differ between runs. Compare Spark fits to a tolerance.
+
+    Parameters
+    ----------
+    user_items : CSR matrix, shape (n_users, n_items)
+        Play counts, users x items.
+    factors, regularization, alpha, iterations, random_state
+        See above.
+    spark : SparkSession, optional
+        Default: the running session, else :func:`spark_session` sized to the data.
+    blocks : int, optional
+        ``numUserBlocks`` and ``numItemBlocks``: how finely each side is
+        split into tasks. Default: twice the cores of a local session, else 10.
+    checkpoint_interval : int
+        Checkpoint the factors every this many iterations (needs the
+        session's checkpoint directory, which :func:`spark_session` sets).
+    show_progress : bool
+        A progress bar of Spark's finished tasks.
+
+    Returns
+    -------
+    user_factors : ndarray, shape (n_users, factors), float32
+    item_factors : ndarray, shape (n_items, factors), float32
+    """
+    factors = check_whole_number(factors, "factors", 1)
+    regularization = check_real(regularization, "regularization", 0.0)
+    alpha = check_real(alpha, "alpha", 0.0)
+    iterations = check_whole_number(iterations, "iterations", 1)
+    random_state = check_whole_number(random_state, "random_state", 0, MAX_ID)
+    checkpoint_interval = check_whole_number(checkpoint_interval, "checkpoint_interval", 1)
+    matrix = _check_plays(user_items)
+    spark = spark if spark is not None else spark_session(user_items=matrix, factors=factors)
+    if blocks is None:
+        cores = _local_cores(spark.sparkContext.master)
+        blocks = 2 * cores if cores else 10
+    blocks = check_whole_number(blocks, "blocks", 1)
+    from pyspark.ml.recommendation import ALS
+
+    ratings = to_spark(matrix, spark)
+    als = ALS(rank=factors, maxIter=iterations, regParam=regularization, alpha=alpha, implicitPrefs=True,
+              userCol="user", itemCol="item", ratingCol="rating", seed=random_state, numUserBlocks=blocks,
+              numItemBlocks=blocks, checkpointInterval=checkpoint_interval, coldStartStrategy="drop")
+    with spark_progress(spark, desc=f"Spark ALS ({iterations} iterations)", disable=not show_progress):
+        model = als.fit(ratings)
+        user_factors = _factor_rows(model.userFactors, matrix.shape[0], factors)
+        item_factors = _factor_rows(model.itemFactors, matrix.shape[1], factors)
+    return user_factors, item_factors
+
+
+def _factor_rows(frame, n_rows: int, factors: int) -> np.ndarray:
+    """Spark's ``(id, features)`` factors as an (n_rows, factors) float32 array; ids Spark lacks are zero rows."""
+    table = frame.toArrow()
+    return _scatter(table.column("id").to_numpy(), table.column("features"), n_rows, factors)
+
+
+def _scatter(ids: np.ndarray, features, n_rows: int, factors: int) -> np.ndarray:
+    import pyarrow as pa
+
+    features = features.combine_chunks() if isinstance(features, pa.ChunkedArray) else features
+    values = features.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    if len(values) != len(ids) * factors:
+        raise ValueError(f"factor rows are not all of length {factors}")
+    out = np.zeros((n_rows, factors), dtype=np.float32)
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids) and (ids.min() < 0 or ids.max() >= n_rows):
+        raise ValueError(f"factor ids must lie in [0, {n_rows}), found {ids.min()}..{ids.max()}")
+    out[ids] = values.reshape(len(ids), factors)
+    return out
+
+
+@contextlib.contextmanager
+def spark_progress(spark, desc: str, disable: bool = False, interval: float = 0.5):
+    """A progress bar of the tasks Spark finishes while the block runs (Spark does not say how many will come)."""
+    if disable:
+        yield
+        return
+    tracker = spark.sparkContext.statusTracker()
+    stop = threading.Event()
+    bar = progress_bar(desc=desc, unit=" tasks", total=None)
+
+    def poll() -> None:
+        seen: dict[int, int] = {}
+        while not stop.is_set():
+            with contextlib.suppress(Exception):  # the tracker may be asked while Spark shuts a stage down
+                for stage_id in tracker.getActiveStageIds():
+                    info = tracker.getStageInfo(stage_id)
+                    if info is not None:
+                        seen[stage_id] = info.numCompletedTasks
+                done = sum(seen.values())
+                if done > bar.n:
+                    bar.update(done - bar.n)
+            stop.wait(interval)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    start = time.perf_counter()
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        bar.set_postfix_str(f"{time.perf_counter() - start:.1f} s")
+        bar.close()
+
+
+@dataclass
+class SparkFactors:
+    """What ``scripts/spark_als_job.py`` wrote, as numpy arrays (rows are the job's ids).
+
+    Attributes
+    ----------
+    user_factors : ndarray, shape (n_users, factors), float32
+    item_factors : ndarray, shape (n_items, factors), float32
+    user_ids : ndarray of str, shape (n_users,)
+        The user of each row (the data's own user id).
+    item_names : ndarray of str, shape (n_items,)
+        The artist of each row.
+    params : dict
+        The job's settings and its line accounting.
+    """
+
+    user_factors: np.ndarray
+    item_factors: np.ndarray
+    user_ids: np.ndarray
+    item_names: np.ndarray
+    params: dict = field(default_factory=dict)
+
+
+def load_spark_factors(path: str | os.PathLike) -> SparkFactors:
+    """Read the output folder of ``scripts/spark_als_job.py`` into numpy (pyarrow only: no Spark, no Java).
+
+    ``path`` may be a local folder or any URI pyarrow reads (``s3://…``,
+    ``hdfs://…`` with the matching pyarrow filesystem).
+
+    Raises
+    ------
+    FileNotFoundError
+        A part of the output is missing (the job failed or is still writing).
+    ValueError
+        The parts disagree (ids out of range, rows of different lengths).
+    """
+    import pyarrow.dataset as ds
+
+    base = str(path).rstrip("/")
+
+    def table(name: str):
+        try:
+            return ds.dataset(f"{base}/{name}", format="parquet").to_table()
+        except (FileNotFoundError, OSError) as error:
+            raise FileNotFoundError(f"{base}/{name} is missing: is {base} the output of scripts/spark_als_job.py, "
+                                    f"and did the job finish? ({error})") from error
+
+    params_table = table("params")
+    if params_table.num_rows != 1:
+        raise ValueError(f"{base}/params must hold one row, not {params_table.num_rows}")
+    params = json.loads(params_table.column("json")[0].as_py())
+    users, items = table("users"), table("items")
+    user_ids = _labels(users, "user")
+    item_names = _labels(items, "item")
+    user_table, item_table = table("user_factors"), table("item_factors")
+    factors = int(params["factors"])
+    return SparkFactors(_scatter(user_table.column("id").to_numpy(), user_table.column("features"), len(user_ids), factors),
+                        _scatter(item_table.column("id").to_numpy(), item_table.column("features"), len(item_names), factors),
+                        user_ids, item_names, params)
+
+
+def _labels(table, column: str) -> np.ndarray:
+    """The label of every id 0..n-1 of an ``(id, <column>)`` table, checked to cover each id once."""
+    ids = table.column("id").to_numpy().astype(np.int64)
+    labels = np.array(table.column(column).to_pylist(), dtype=object)
+    if len(ids) and not np.array_equal(np.sort(ids), np.arange(len(ids))):
+        raise ValueError(f"the {column} ids are not 0..{len(ids) - 1}, each once")
+    out = np.empty(len(ids), dtype=object)
+    out[ids] = labels
+    return out
