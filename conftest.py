@@ -1,5 +1,6 @@
 """Shared by tests/ and the nbval run over notebooks/."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -16,8 +17,32 @@ def shared_data_dir() -> Path | None:
 NOTEBOOK_NEEDS = {"01_load.ipynb": "lastfm-dataset-360K-head10000/usersha1-artmbid-artname-plays.tsv"}
 
 
+#: Notebooks that start Spark: they need the spark extra and Java 17+.
+SPARK_NOTEBOOKS = {"05_spark.ipynb"}
+
+
+def spark_missing() -> str | None:
+    """Why Spark cannot start here (pyspark, pyarrow or Java 17+ missing), or None."""
+    from recsys_utils.setup_check import MIN_JAVA, java_version
+
+    missing = [name for name in ("pyspark", "pyarrow") if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"{' and '.join(missing)} not installed (pip install -e '.[spark]')"
+    version = java_version()
+    if version is None or version < MIN_JAVA:
+        return (f"Spark needs Java {MIN_JAVA}+ and {'none was found' if version is None else f'Java {version} was found'}"
+                " (Debian: apt-get install openjdk-17-jre-headless)")
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Notebooks run on HetRec Last.fm 2K (01 also shows the 360K head); skip them, saying why, where absent."""
+    """Notebooks run on HetRec Last.fm 2K (01 also shows the 360K head); skip them, saying why, where absent.
+
+    Notebook 05 also needs Spark: without it, it is skipped, unless RECSYS_REQUIRE_SPARK is set (CI), where it fails.
+    """
+    spark_reason = None
+    if any(str(item.fspath).rsplit("/", 1)[-1] in SPARK_NOTEBOOKS for item in items):
+        spark_reason = spark_missing()
     data = shared_data_dir()
     has_2k = data is not None and (data / "hetrec2011-lastfm-2k" / "user_artists.dat").is_file()
     for item in items:
@@ -30,3 +55,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(
                 reason=f"this notebook's checked outputs need {needed}: set RECSYS_DATA_DIR to a folder "
                        "holding them (CI uses ../shared/data)"))
+        elif spark_reason and path.rsplit("/", 1)[-1] in SPARK_NOTEBOOKS and not os.environ.get("RECSYS_REQUIRE_SPARK"):
+            item.add_marker(pytest.mark.skip(reason=f"this notebook runs Spark: {spark_reason}"))

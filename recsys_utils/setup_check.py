@@ -1,4 +1,4 @@
-"""Check one laptop for a workshop: Python, every package, numba's compiler, the data, a browser.
+"""Check one laptop for a workshop: Python, every package, numba's compiler, the data, a browser, Java.
 
 Only the standard library is imported at the top, so that the check runs,
 and says what is missing, on a machine where half the packages are.
@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+import re
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,10 @@ REQUIRED = {
     "rapidfuzz": "rapidfuzz", "ipywidgets": "ipywidgets", "jupyterlab": "jupyterlab",
 }
 #: Only the tests and benchmarks need these.
-OPTIONAL = {"pytest": "pytest", "nbval": "nbval", "implicit": "implicit", "playwright": "playwright"}
+OPTIONAL = {"pytest": "pytest", "nbval": "nbval", "implicit": "implicit", "playwright": "playwright",
+            "pyspark": "pyspark", "pyarrow": "pyarrow"}
+#: The Java release pyspark 4 (notebook 05) needs.
+MIN_JAVA = 17
 HETREC_FILES = ("hetrec2011-lastfm-2k/user_artists.dat", "hetrec2011-lastfm-2k/artists.dat")
 
 
@@ -111,6 +116,35 @@ def check_chromium() -> Item:
                                    "(Debian: apt-get install chromium)", required=False)
 
 
+def java_version() -> int | None:
+    """The major version of the ``java`` Spark would start (``$JAVA_HOME/bin/java``, else ``java`` on PATH).
+
+    Returns None where there is no Java to run.
+    """
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home, "bin", "java")) if home else shutil.which("java")
+    if not java or not Path(java).exists():
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
+
+
+def check_java() -> Item:
+    version = java_version()
+    if version is not None and version >= MIN_JAVA:
+        return Item("java", True, f"Java {version} (for Spark, notebook 05)", required=False)
+    found = "not found" if version is None else f"Java {version} is too old"
+    return Item("java", False, f"{found}: only notebook 05 (Spark) needs Java {MIN_JAVA}+ "
+                               "(Debian: apt-get install openjdk-17-jre-headless; conda: openjdk=17)", required=False)
+
+
 def check_disk(path: Path | None = None, needed_gb: float = 2.0) -> Item:
     """Free space for the environment (1.2 GB installed from the workshop pack) and the notebooks' outputs."""
     path = path or Path.cwd()
@@ -125,7 +159,7 @@ def run_checks() -> list[Item]:
     if all(item.ok for item in items if item.name == "numba"):
         items.append(check_numba())
     items += [check_package(module, pip_name, required=False) for module, pip_name in OPTIONAL.items()]
-    items += [check_data(), check_chromium(), check_disk()]
+    items += [check_data(), check_chromium(), check_java(), check_disk()]
     return items
 
 

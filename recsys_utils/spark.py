@@ -22,10 +22,8 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import threading
-import time
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -34,13 +32,12 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from .setup_check import MIN_JAVA, java_version
 from .utils import canonical_csr, check_real, check_whole_number, progress_bar
 
-__all__ = ["SparkFactors", "SparkUnavailableError", "driver_memory_for", "java_version", "load_spark_factors",
-           "spark_als", "spark_session", "to_spark"]
+__all__ = ["SparkFactors", "SparkUnavailableError", "als_footprint", "driver_memory_for", "java_version",
+           "load_spark_factors", "spark_als", "spark_session", "to_spark"]
 
-#: Java release pyspark 4 needs.
-MIN_JAVA = 17
 #: Spark ids are 32-bit ints.
 MAX_ID = 2**31 - 1
 INSTALL_HINT = ("install the extra with pip install -e '.[spark]' and Java 17 or newer "
@@ -49,26 +46,6 @@ INSTALL_HINT = ("install the extra with pip install -e '.[spark]' and Java 17 or
 
 class SparkUnavailableError(RuntimeError):
     """pyspark, pyarrow or a recent enough Java is missing."""
-
-
-def java_version() -> int | None:
-    """The major version of the ``java`` Spark would start (``$JAVA_HOME/bin/java``, else ``java`` on PATH).
-
-    Returns None where there is no Java to run.
-    """
-    home = os.environ.get("JAVA_HOME")
-    java = str(Path(home, "bin", "java")) if home else shutil.which("java")
-    if not java or not Path(java).exists():
-        return None
-    try:
-        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not match:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
 
 
 def _require_spark():
@@ -115,6 +92,55 @@ def driver_memory_for(nnz: int, n_users: int, n_items: int, factors: int = 50) -
     if total:
         gib = max(1, min(gib, int(0.75 * total) >> 30))
     return f"{gib}g"
+
+
+def als_footprint(user_items=None, *, factors: int = 50, blocks: int | None = None, n_users: int | None = None,
+                  n_items: int | None = None, plays: int | None = None) -> dict[str, float]:
+    """What one machine must hold to fit ALS on this data, and what Spark's ALS moves between blocks.
+
+    Give ``user_items`` (measured exactly) or ``n_users``, ``n_items`` and
+    ``plays`` (a data size that is not here: the shuffle is then estimated).
+
+    * ``plays matrix bytes``: the users x items CSR of float32 values and
+      int32 indices, as one machine holds it;
+    * ``one-machine fit bytes``: what :class:`recsys_utils.als.ImplicitALS`
+      holds during a fit: the matrix in both orientations (users x items and
+      items x users) and both factor matrices;
+    * ``factor bytes``: ``(users + items) x factors`` float32;
+    * ``shuffle bytes per iteration``: Spark's ALS sends each user's factors
+      once to every item block holding one of its plays, and each item's to
+      every user block with one of its listeners (blocks by id modulo
+      ``blocks``), so an iteration moves ``(distinct (user, item block) +
+      distinct (item, user block)) x factors x 4`` bytes. Without the data it
+      is estimated as if every user had the mean number of plays, spread at
+      random over the blocks: ``B (1 - (1 - 1/B)^n)`` distinct blocks for ``n``
+      plays, and likewise for items. It never exceeds ``2 x plays x factors x
+      4`` (one copy per play and side), which it nears when blocks outnumber a
+      row's plays, as on a large cluster.
+    """
+    factors = check_whole_number(factors, "factors", 1)
+    blocks = check_whole_number(blocks if blocks is not None else 10, "blocks", 1)
+    if user_items is not None:
+        matrix = _check_plays(user_items)
+        n_users, n_items = matrix.shape
+        plays = matrix.nnz
+        rows = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(matrix.indptr))
+        columns = matrix.indices.astype(np.int64)
+        sent = (len(np.unique(rows * blocks + columns % blocks)) + len(np.unique(columns * blocks + rows % blocks)))
+    else:
+        if n_users is None or n_items is None or plays is None:
+            raise ValueError("give user_items, or n_users, n_items and plays")
+        n_users, n_items, plays = (check_whole_number(v, name, 1) for v, name in
+                                   ((n_users, "n_users"), (n_items, "n_items"), (plays, "plays")))
+        def spread(rows: int) -> float:  # distinct blocks hit by a row's plays, placed at random
+            return blocks * -np.expm1(plays / rows * np.log1p(-1 / blocks)) if blocks > 1 else 1.0
+        sent = min(2 * plays, n_users * spread(n_users) + n_items * spread(n_items))
+    matrix_bytes = 8 * plays + 4 * (n_users + 1)
+    factor_bytes = 4 * factors * (n_users + n_items)
+    return {"users": n_users, "items": n_items, "plays": plays, "plays matrix bytes": matrix_bytes,
+            "one-machine fit bytes": 16 * plays + 4 * (n_users + n_items + 2) + factor_bytes,
+            "factor bytes": factor_bytes, "blocks": blocks, "shuffle bytes per iteration": sent * factors * 4,
+            "shuffle measured": user_items is not None}
 
 
 _WORK_DIRS: list[str] = []
@@ -181,12 +207,15 @@ def spark_session(*, master: str = "local[*]", driver_memory: str | None = None,
                           stacklevel=2)
         return running
     local_cores = _local_cores(master)
+    if local_cores:  # a local JVM need not look up this machine's public address (and warn when it is odd)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     settings = {
         "spark.ui.enabled": str(bool(ui)).lower(),
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": str(shuffle_partitions or (2 * local_cores if local_cores else 200)),
         "spark.sql.execution.arrow.pyspark.enabled": "true",
-        "spark.driver.extraJavaOptions": "-Xss16m",  # deep ALS lineages recurse in the JVM
+        # Deep ALS lineages recurse in the JVM; the JVM logs at log_level from its start, not only after it.
+        "spark.driver.extraJavaOptions": f"-Xss16m -Dlog4j2.configurationFile={_log_config(log_level).as_uri()}",
     }
     if driver_memory:
         settings["spark.driver.memory"] = driver_memory
@@ -198,6 +227,26 @@ def spark_session(*, master: str = "local[*]", driver_memory: str | None = None,
     spark.sparkContext.setLogLevel(log_level)
     spark.sparkContext.setCheckpointDir(checkpoint_dir or str(_work_dir() / "checkpoints"))
     return spark
+
+
+def _log_config(level: str) -> Path:
+    """A log4j2 configuration that logs ``level`` and worse to stderr, for the JVM to read as it starts.
+
+    pyspark starts its JVM as a shell, whose log level Spark takes from the
+    ``org.apache.spark.repl.Main`` logger (and announces when it differs).
+    """
+    path = _work_dir() / f"log4j2-{level.lower()}.properties"
+    path.write_text(f"""rootLogger.level = {level.lower()}
+rootLogger.appenderRef.console.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{{yy/MM/dd HH:mm:ss}} %p %c{{1}}: %m%n%ex
+logger.repl.name = org.apache.spark.repl.Main
+logger.repl.level = {level.lower()}
+""")
+    return path
 
 
 def _local_cores(master: str) -> int | None:
@@ -358,36 +407,45 @@ def _scatter(ids: np.ndarray, features, n_rows: int, factors: int) -> np.ndarray
 
 @contextlib.contextmanager
 def spark_progress(spark, desc: str, disable: bool = False, interval: float = 0.5):
-    """A progress bar of the tasks Spark finishes while the block runs (Spark does not say how many will come)."""
+    """A progress bar of the tasks Spark finishes for the jobs the block starts.
+
+    Spark does not say in advance how many jobs and tasks a fit will run, so
+    the bar counts finished tasks and time, without a total.
+    """
     if disable:
         yield
         return
-    tracker = spark.sparkContext.statusTracker()
+    context = spark.sparkContext
+    tracker = context.statusTracker()
+    group = f"recsys-{uuid.uuid4().hex}"
+    context.setJobGroup(group, desc)
     stop = threading.Event()
     bar = progress_bar(desc=desc, unit=" tasks", total=None)
 
+    def finished_tasks() -> int:
+        done = 0
+        for job_id in tracker.getJobIdsForGroup(group):
+            job = tracker.getJobInfo(job_id)
+            for stage_id in job.stageIds if job is not None else ():
+                stage = tracker.getStageInfo(stage_id)
+                done += stage.numCompletedTasks if stage is not None else 0
+        return done
+
     def poll() -> None:
-        seen: dict[int, int] = {}
-        while not stop.is_set():
-            with contextlib.suppress(Exception):  # the tracker may be asked while Spark shuts a stage down
-                for stage_id in tracker.getActiveStageIds():
-                    info = tracker.getStageInfo(stage_id)
-                    if info is not None:
-                        seen[stage_id] = info.numCompletedTasks
-                done = sum(seen.values())
-                if done > bar.n:
-                    bar.update(done - bar.n)
-            stop.wait(interval)
+        while not stop.wait(interval):
+            with contextlib.suppress(Exception):  # Spark may be shutting a stage down as it is asked
+                bar.update(max(0, finished_tasks() - bar.n))
 
     thread = threading.Thread(target=poll, daemon=True)
-    start = time.perf_counter()
     thread.start()
     try:
         yield
     finally:
         stop.set()
         thread.join()
-        bar.set_postfix_str(f"{time.perf_counter() - start:.1f} s")
+        with contextlib.suppress(Exception):
+            bar.update(max(0, finished_tasks() - bar.n))
+        context.setLocalProperty("spark.jobGroup.id", None)
         bar.close()
 
 
@@ -403,6 +461,8 @@ class SparkFactors:
         The user of each row (the data's own user id).
     item_names : ndarray of str, shape (n_items,)
         The artist of each row.
+    item_listeners : ndarray of int, shape (n_items,)
+        Users who played each artist (0 where the output does not say).
     params : dict
         The job's settings and its line accounting.
     """
@@ -411,6 +471,7 @@ class SparkFactors:
     item_factors: np.ndarray
     user_ids: np.ndarray
     item_names: np.ndarray
+    item_listeners: np.ndarray
     params: dict = field(default_factory=dict)
 
 
@@ -447,9 +508,12 @@ def load_spark_factors(path: str | os.PathLike) -> SparkFactors:
     item_names = _labels(items, "item")
     user_table, item_table = table("user_factors"), table("item_factors")
     factors = int(params["factors"])
+    item_listeners = np.zeros(len(item_names), dtype=np.int64)
+    if "listeners" in items.column_names:
+        item_listeners[items.column("id").to_numpy()] = items.column("listeners").to_numpy()
     return SparkFactors(_scatter(user_table.column("id").to_numpy(), user_table.column("features"), len(user_ids), factors),
                         _scatter(item_table.column("id").to_numpy(), item_table.column("features"), len(item_names), factors),
-                        user_ids, item_names, params)
+                        user_ids, item_names, item_listeners, params)
 
 
 def _labels(table, column: str) -> np.ndarray:

@@ -23,8 +23,8 @@ first seen); repeated (user, artist) rows are summed. Every line is counted,
 by reason, in the output's ``params``.
 
 The output folder holds ``user_factors`` and ``item_factors`` (``id int,
-features array<float>``), ``users`` and ``items`` (``id``, then the user id or
-artist name) and ``params`` (one JSON row: the settings, the line accounting,
+features array<float>``), ``users`` (``id``, ``user``) and ``items`` (``id``,
+``item``: the artist's name, ``listeners``) and ``params`` (one JSON row: the settings, the line accounting,
 the fit time). ``recsys_utils.spark.load_spark_factors(path)`` reads it back
 into numpy, without Spark. The confidence is Spark's ``1 + alpha * plays``
 and ``regularization`` is scaled by each row's count: see
@@ -178,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     model.itemFactors.write.mode(mode).parquet(f"{args.output}/item_factors")
     fit_seconds = time.perf_counter() - start
     users.select("id", "user").write.mode(mode).parquet(f"{args.output}/users")
-    items.select("id", F.col("artist").alias("item")).write.mode(mode).parquet(f"{args.output}/items")
+    listeners = ratings.groupBy(F.col("item_id").alias("id")).agg(F.count("*").cast("int").alias("listeners"))
+    items.join(listeners, "id").select("id", F.col("artist").alias("item"), "listeners").write.mode(mode).parquet(
+        f"{args.output}/items")
     n_users, n_items = users.count(), items.count()
     params = {"input": args.input, "format": args.format, "factors": args.factors,
               "regularization": args.regularization, "alpha": args.alpha, "iterations": args.iterations,

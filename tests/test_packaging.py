@@ -6,6 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_TO_PIP = {"python-annoy": "annoy", "python-xxhash": "xxhash"}
+#: conda-forge packages pip has no counterpart for.
+CONDA_ONLY = {"openjdk"}
 
 
 def _name(requirement: str) -> str:
@@ -20,7 +22,7 @@ def test_environment_yml_matches_pyproject():
     text = (ROOT / "environment.yml").read_text()
     for line in text.split("\ndependencies:", 1)[1].splitlines():
         match = re.match(r"^  - ([A-Za-z0-9_.-]+)", line)  # top-level conda packages only
-        if match and match.group(1) not in ("python", "pip"):
+        if match and match.group(1) not in ("python", "pip", *CONDA_ONLY):
             conda_names.add(CONDA_TO_PIP.get(match.group(1), match.group(1)).lower())
     assert conda_names == pip_names
 

@@ -99,6 +99,22 @@ def test_driver_memory_grows_with_the_data_and_stays_within_the_machine():
     assert rspark._bytes(rspark.driver_memory_for(10**12, 10**8, 10**8)) <= machine
 
 
+def test_footprint_counts_what_spark_sends_between_blocks():
+    plays = sp.csr_matrix(np.array([[1, 1, 0, 1], [0, 1, 0, 0], [1, 0, 0, 1]], dtype=np.float32))
+    footprint = rspark.als_footprint(plays, factors=2, blocks=2)
+    # user 0 hits item blocks {0, 1}, user 1 {1}, user 2 {0, 1}; item 0 hits user blocks {0}, item 1 {0, 1}, item 3 {0}
+    assert footprint["shuffle bytes per iteration"] == (5 + 4) * 2 * 4 and footprint["shuffle measured"]
+    assert footprint["plays matrix bytes"] == 6 * 8 + 4 * 4 and footprint["factor bytes"] == 7 * 2 * 4
+    estimate = rspark.als_footprint(n_users=1000, n_items=500, plays=20_000, factors=10, blocks=8)
+    assert not estimate["shuffle measured"] and estimate["shuffle bytes per iteration"] <= 2 * 20_000 * 10 * 4
+    synthetic = sp.random(300, 200, 0.05, format="csr", dtype=np.float32, random_state=0)
+    measured = rspark.als_footprint(synthetic, blocks=8)["shuffle bytes per iteration"]
+    estimated = rspark.als_footprint(n_users=300, n_items=200, plays=synthetic.nnz, blocks=8)["shuffle bytes per iteration"]
+    assert abs(estimated / measured - 1) < 0.1
+    with pytest.raises(ValueError, match="n_users, n_items and plays"):
+        rspark.als_footprint(n_users=10)
+
+
 def _write_output(path: Path, ids: list[int], n_users: int = 3, factors: int = 2) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

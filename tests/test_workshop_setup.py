@@ -56,7 +56,7 @@ def test_check_setup_lists_every_dependency_of_the_package():
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = {requirement.split(">")[0].split("=")[0].strip().lower()
-             for requirement in project["dependencies"] + project["optional-dependencies"]["dev"]}
+             for requirement in project["dependencies"] + sum(project["optional-dependencies"].values(), [])}
     assert names == set(REQUIRED.values()) | set(OPTIONAL.values())
 
 
