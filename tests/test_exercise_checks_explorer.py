@@ -34,11 +34,11 @@ def solved(notebook: dict, number: str) -> dict:
     """The notebook's namespace after the model solution of exercise ``number``."""
     ns = dict(notebook)
     lists, data = ns["lists"], ns["data"]
-    if number == "5.1":
+    if number == "7.1":
         ns["median_listeners"] = {method: float(np.median(lists.listeners[indices[indices >= 0]]))
                                   for method, (indices, _) in lists.related.items()}
         ns["favours_popular"] = max(ns["median_listeners"], key=ns["median_listeners"].get)
-    elif number == "5.2":
+    elif number == "7.2":
         most_listened = np.argsort(-lists.listeners, kind="stable")[:50]
         overlap = pd.Series(
             {lists.names[i]: len(set(lists.lists(i, "LSA")["artist"]) & set(lists.lists(i, "ALS")["artist"]))
@@ -53,15 +53,15 @@ def solved(notebook: dict, number: str) -> dict:
     return ns
 
 
-@pytest.mark.parametrize("number", ["5.1", "5.2", "5.3"])
+@pytest.mark.parametrize("number", ["7.1", "7.2", "7.3"])
 def test_the_model_solution_is_correct(notebook, number, capsys):
     check(number, solved(notebook, number))
     assert capsys.readouterr().out == f"Exercise {number}: correct\n"
 
 
-@pytest.mark.parametrize("number, name", [("5.1", "median_listeners"), ("5.1", "favours_popular"),
-                                          ("5.2", "overlap"), ("5.2", "shared"),
-                                          ("5.3", "popular_lists"), ("5.3", "surviving")])
+@pytest.mark.parametrize("number, name", [("7.1", "median_listeners"), ("7.1", "favours_popular"),
+                                          ("7.2", "overlap"), ("7.2", "shared"),
+                                          ("7.3", "popular_lists"), ("7.3", "surviving")])
 def test_a_missing_answer_is_named(notebook, number, name):
     ns = solved(notebook, number)
     del ns[name]
@@ -70,59 +70,59 @@ def test_a_missing_answer_is_named(notebook, number, name):
 
 
 def test_5_1_wrong_medians_get_their_hints(notebook):
-    ns = solved(notebook, "5.1")
+    ns = solved(notebook, "7.1")
     lists = ns["lists"]
     shown = float(np.median(lists.listeners))
     assert shown != ns["median_listeners"]["LSA"]  # the synthetic lists tell the two apart
     with pytest.raises(AssertionError, match="median of the artists shown themselves"):
-        check("5.1", {**ns, "median_listeners": {method: shown for method in lists.methods}})
+        check("7.1", {**ns, "median_listeners": {method: shown for method in lists.methods}})
     mean = {method: float(lists.listeners[indices[indices >= 0]].mean())
             for method, (indices, _) in lists.related.items()}
     with pytest.raises(AssertionError, match="Did you take the mean"):
-        check("5.1", {**ns, "median_listeners": mean})
+        check("7.1", {**ns, "median_listeners": mean})
     with pytest.raises(AssertionError, match="one key per method"):
-        check("5.1", {**ns, "median_listeners": {"LSA": ns["median_listeners"]["LSA"]}})
+        check("7.1", {**ns, "median_listeners": {"LSA": ns["median_listeners"]["LSA"]}})
     lower = min(ns["median_listeners"], key=ns["median_listeners"].get)
     assert ns["median_listeners"][lower] < ns["median_listeners"][ns["favours_popular"]]
     with pytest.raises(AssertionError, match="HIGHER median"):
-        check("5.1", {**ns, "favours_popular": lower})
+        check("7.1", {**ns, "favours_popular": lower})
 
 
 def test_5_2_wrong_overlaps_and_picks_are_refused(notebook):
-    ns = solved(notebook, "5.2")
+    ns = solved(notebook, "7.2")
     lists, overlap = ns["lists"], ns["overlap"]
     assert overlap.iloc[0] > overlap.iloc[-1]  # the synthetic lists agree more for some artists than for others
     with pytest.raises(AssertionError, match="should be a pandas Series"):
-        check("5.2", {**ns, "overlap": list(overlap)})
+        check("7.2", {**ns, "overlap": list(overlap)})
     least = np.argsort(lists.listeners, kind="stable")[:50]
     with pytest.raises(AssertionError, match="MOST listeners"):
-        check("5.2", {**ns, "overlap": pd.Series({lists.names[i]: 0 for i in least})})
+        check("7.2", {**ns, "overlap": pd.Series({lists.names[i]: 0 for i in least})})
     with pytest.raises(AssertionError, match="but its LSA and ALS lists share"):
-        check("5.2", {**ns, "overlap": overlap + 1})
+        check("7.2", {**ns, "overlap": overlap + 1})
     with pytest.raises(AssertionError, match="HIGHEST count"):
-        check("5.2", {**ns, "most_agreeing": str(overlap.index[-1])})
+        check("7.2", {**ns, "most_agreeing": str(overlap.index[-1])})
     with pytest.raises(AssertionError, match="shared should be the number"):
-        check("5.2", {**ns, "shared": ns["shared"] - 1})
+        check("7.2", {**ns, "shared": ns["shared"] - 1})
 
 
 def test_5_3_wrong_rebuilds_and_survivors_are_refused(notebook):
-    ns = solved(notebook, "5.3")
+    ns = solved(notebook, "7.3")
     data, surviving = ns["data"], ns["surviving"]
     assert 2 <= len(surviving) < ns["N"]  # some survive, some do not: every wrong answer below is told apart
     same = RelatedLists.build(ns["item_factors"], data.artist_names, data.artist_listeners(), n=10, min_listeners=5,
                               show_progress=False)
     with pytest.raises(AssertionError, match=r"pass min_listeners=5 \* lists.min_listeners \(that is 25\)"):
-        check("5.3", {**ns, "popular_lists": same})
+        check("7.3", {**ns, "popular_lists": same})
     with pytest.raises(AssertionError, match="n_popular should be"):
-        check("5.3", {**ns, "n_popular": len(ns["lists"].names)})
+        check("7.3", {**ns, "n_popular": len(ns["lists"].names)})
     with pytest.raises(AssertionError, match="should be a list of names"):
-        check("5.3", {**ns, "surviving": pd.Series(surviving)})
+        check("7.3", {**ns, "surviving": pd.Series(surviving)})
     with pytest.raises(AssertionError, match="wrong order"):
-        check("5.3", {**ns, "surviving": surviving[::-1]})
+        check("7.3", {**ns, "surviving": surviving[::-1]})
     with pytest.raises(AssertionError, match="not of popular_lists.lists"):
-        check("5.3", {**ns, "surviving": list(ns["lists"].lists(START_ARTIST, "LSA")["artist"])})
+        check("7.3", {**ns, "surviving": list(ns["lists"].lists(START_ARTIST, "LSA")["artist"])})
     other = {method: factors[:, :3] for method, factors in ns["item_factors"].items()}
     refitted = RelatedLists.build(other, data.artist_names, data.artist_listeners(), n=10, min_listeners=25,
                                   show_progress=False)
     with pytest.raises(AssertionError, match="should keep its score"):
-        check("5.3", {**ns, "popular_lists": refitted})
+        check("7.3", {**ns, "popular_lists": refitted})

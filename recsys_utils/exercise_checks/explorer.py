@@ -11,9 +11,9 @@ from recsys_utils.explorer import RelatedLists
 from .registry import exercise, need
 
 
-@exercise("5.1")
+@exercise("7.1")
 def check_popularity_bias(ns: Mapping) -> None:
-    """Exercise 5.1: each method's median listener count of its related artists, and the method with the higher."""
+    """Exercise 7.1: each method's median listener count of its related artists, and the method with the higher."""
     lists = ns["lists"]
     median_listeners = need(ns, "median_listeners", hint=(
         "It is a dict mapping each method ('LSA', 'ALS') to the median listener count "
@@ -55,9 +55,9 @@ def check_popularity_bias(ns: Mapping) -> None:
         "HIGHER median, e.g. max(median_listeners, key=median_listeners.get).")
 
 
-@exercise("5.2")
+@exercise("7.2")
 def check_agreement(ns: Mapping) -> None:
-    """Exercise 5.2: the artists shared by the LSA and ALS lists of the 50 most listened, and the most agreeing."""
+    """Exercise 7.2: the artists shared by the LSA and ALS lists of the 50 most listened, and the most agreeing."""
     lists = ns["lists"]
     overlap = need(ns, "overlap", hint=(
         "It is a pandas Series indexed by the names of the 50 most listened artists shown, holding how "
@@ -99,9 +99,9 @@ def check_agreement(ns: Mapping) -> None:
         f"shared should be the number of artists most_agreeing's two lists share, the int {best}, not {shared!r}.")
 
 
-@exercise("5.3")
+@exercise("7.3")
 def check_stricter_threshold(ns: Mapping) -> None:
-    """Exercise 5.3: the lists rebuilt with five times the threshold, their size, and the artists that survive."""
+    """Exercise 7.3: the lists rebuilt with five times the threshold, their size, and the artists that survive."""
     lists, data, start_artist = ns["lists"], ns["data"], ns["START_ARTIST"]
     popular_lists = need(ns, "popular_lists", hint=(
         "Build it with RelatedLists.build(item_factors, data.artist_names, data.artist_listeners(), n=N, "
