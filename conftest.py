@@ -1,6 +1,5 @@
 """Shared by tests/ and the nbval run over notebooks/."""
 
-import importlib.util
 import os
 from pathlib import Path
 
@@ -21,20 +20,6 @@ NOTEBOOK_NEEDS = {"01_load.ipynb": "lastfm-dataset-360K-head10000/usersha1-artmb
 SPARK_NOTEBOOKS = {"05_spark.ipynb"}
 
 
-def spark_missing() -> str | None:
-    """Why Spark cannot start here (pyspark, pyarrow or Java 17+ missing), or None."""
-    from recsys_utils.setup_check import MIN_JAVA, java_version
-
-    missing = [name for name in ("pyspark", "pyarrow") if importlib.util.find_spec(name) is None]
-    if missing:
-        return f"{' and '.join(missing)} not installed (pip install -e '.[spark]')"
-    version = java_version()
-    if version is None or version < MIN_JAVA:
-        return (f"Spark needs Java {MIN_JAVA}+ and {'none was found' if version is None else f'Java {version} was found'}"
-                " (Debian: apt-get install openjdk-17-jre-headless)")
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
     """Notebooks run on HetRec Last.fm 2K (01 also shows the 360K head); skip them, saying why, where absent.
 
@@ -42,7 +27,9 @@ def pytest_collection_modifyitems(config, items):
     """
     spark_reason = None
     if any(str(item.fspath).rsplit("/", 1)[-1] in SPARK_NOTEBOOKS for item in items):
-        spark_reason = spark_missing()
+        from recsys_utils.spark import spark_unavailable
+
+        spark_reason = spark_unavailable()
     data = shared_data_dir()
     has_2k = data is not None and (data / "hetrec2011-lastfm-2k" / "user_artists.dat").is_file()
     for item in items:

@@ -36,7 +36,7 @@ from .setup_check import MIN_JAVA, java_version
 from .utils import canonical_csr, check_real, check_whole_number, progress_bar
 
 __all__ = ["SparkFactors", "SparkUnavailableError", "als_footprint", "driver_memory_for", "java_version",
-           "load_spark_factors", "spark_als", "spark_session", "to_spark"]
+           "load_spark_factors", "spark_als", "spark_heap_bytes", "spark_session", "spark_unavailable", "to_spark"]
 
 #: Spark ids are 32-bit ints.
 MAX_ID = 2**31 - 1
@@ -68,6 +68,15 @@ def _require_spark():
     return SparkSession
 
 
+def spark_unavailable() -> str | None:
+    """Why Spark cannot start here (pyspark, pyarrow or Java 17+ missing), or None when it can."""
+    try:
+        _require_spark()
+    except SparkUnavailableError as error:
+        return str(error)
+    return None
+
+
 def _importable(name: str) -> bool:
     try:
         __import__(name)
@@ -79,68 +88,90 @@ def _importable(name: str) -> bool:
 def driver_memory_for(nnz: int, n_users: int, n_items: int, factors: int = 50) -> str:
     """Driver memory for a local-mode ALS fit of this size, as Spark spells it (``"3g"``).
 
-    In local mode the driver JVM does all the work, so its heap must hold the
-    ratings twice (Spark's ALS keeps user-side and item-side blocks, about 24
-    bytes a rating, plus the input and shuffle copies: 64 bytes a rating is
-    allowed), the factors of both sides a few times over (old, new and the
-    copies shuffled between blocks: 16 copies), and 1 GiB for Spark itself;
-    rounded up to whole GiB and held to three quarters of this machine's memory.
+    :func:`spark_heap_bytes`, rounded up to whole GiB and held to three
+    quarters of this machine's memory.
     """
-    needed = (1 << 30) + 64 * int(nnz) + 16 * 4 * int(factors) * (int(n_users) + int(n_items))
-    gib = -(-needed // (1 << 30))
+    gib = -(-spark_heap_bytes(nnz, n_users, n_items, factors) // (1 << 30))
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
     if total:
         gib = max(1, min(gib, int(0.75 * total) >> 30))
     return f"{gib}g"
 
 
-def als_footprint(user_items=None, *, factors: int = 50, blocks: int | None = None, n_users: int | None = None,
-                  n_items: int | None = None, plays: int | None = None) -> dict[str, float]:
-    """What one machine must hold to fit ALS on this data, and what Spark's ALS moves between blocks.
+def spark_heap_bytes(nnz: int, n_users: int, n_items: int, factors: int = 50) -> int:
+    """The heap a local-mode Spark ALS fit is given: a generous estimate.
 
-    Give ``user_items`` (measured exactly) or ``n_users``, ``n_items`` and
-    ``plays`` (a data size that is not here: the shuffle is then estimated).
+    In local mode the driver JVM does all the work, so its heap must hold the
+    ratings twice (Spark's ALS keeps user-side and item-side blocks, about 24
+    bytes a rating, plus the input and shuffle copies: 64 bytes a rating is
+    allowed), the factors of both sides a few times over (old, new and the
+    copies shuffled between blocks: 16 copies), and 1 GiB for Spark itself.
+    At the full 360K shape this gives 4 GiB, of which ``bench_spark.py``
+    measured 2.2 GiB in use at the heap's sampled peak.
+    """
+    return (1 << 30) + 64 * int(nnz) + 16 * 4 * int(factors) * (int(n_users) + int(n_items))
 
-    * ``plays matrix bytes``: the users x items CSR of float32 values and
-      int32 indices, as one machine holds it;
-    * ``one-machine fit bytes``: what :class:`recsys_utils.als.ImplicitALS`
-      holds during a fit: the matrix in both orientations (users x items and
-      items x users) and both factor matrices;
+
+def _csr_bytes(nnz: int, rows: int) -> int:
+    """float32 values and int32 indices, and an indptr of int32 (int64 from 2**31 entries)."""
+    return 8 * nnz + (4 if nnz < 2**31 else 8) * (rows + 1)
+
+
+def _expected_blocks(degrees: np.ndarray, blocks: int) -> float:
+    """Sum over rows of the expected number of distinct blocks a row's partners fall in, placed at random."""
+    return float((blocks * -np.expm1(np.asarray(degrees, dtype=np.float64) * np.log1p(-1.0 / blocks))).sum())
+
+
+def als_footprint(user_items, *, factors: int = 50, blocks: int = 10, growth: float = 1,
+                  item_exponent: float = 0.5) -> dict[str, float]:
+    """What one machine must hold to fit ALS on this data, or on ``growth`` times more, and what Spark shuffles.
+
+    * ``plays matrix bytes``: the users x items CSR (float32 values, int32 indices);
+    * ``one-machine fit bytes``: what a fit with :class:`recsys_utils.als.ImplicitALS`
+      holds: the plays, their confidences and the confidences' transpose
+      (three CSR matrices) and both factor matrices;
     * ``factor bytes``: ``(users + items) x factors`` float32;
+    * ``spark heap bytes``: :func:`spark_heap_bytes`, the heap of a local-mode Spark fit;
     * ``shuffle bytes per iteration``: Spark's ALS sends each user's factors
       once to every item block holding one of its plays, and each item's to
       every user block with one of its listeners (blocks by id modulo
-      ``blocks``), so an iteration moves ``(distinct (user, item block) +
-      distinct (item, user block)) x factors x 4`` bytes. Without the data it
-      is estimated as if every user had the mean number of plays, spread at
-      random over the blocks: ``B (1 - (1 - 1/B)^n)`` distinct blocks for ``n``
-      plays, and likewise for items. It never exceeds ``2 x plays x factors x
-      4`` (one copy per play and side), which it nears when blocks outnumber a
-      row's plays, as on a large cluster.
+      ``blocks``): ``(distinct (user, item block) + distinct (item, user
+      block)) x factors x 4`` bytes an iteration.
+
+    With ``growth`` 1 everything is counted on the data (``shuffle measured``
+    is True). With ``growth`` > 1 the data is extrapolated: users and plays
+    grow by ``growth``, items by ``growth ** item_exponent`` (a bigger
+    audience finds new artists ever more slowly) and each item's listeners by
+    the rest, while users keep their numbers of items; the shuffle is then the
+    expected number of distinct blocks ``b (1 - (1 - 1/b)^d)`` of a row with
+    ``d`` partners, summed over the data's rows so scaled. At ``growth`` 1
+    that expectation is within a few percent of the count (tested).
     """
+    matrix = _check_plays(user_items)
     factors = check_whole_number(factors, "factors", 1)
-    blocks = check_whole_number(blocks if blocks is not None else 10, "blocks", 1)
-    if user_items is not None:
-        matrix = _check_plays(user_items)
-        n_users, n_items = matrix.shape
-        plays = matrix.nnz
-        rows = np.repeat(np.arange(n_users, dtype=np.int64), np.diff(matrix.indptr))
+    blocks = check_whole_number(blocks, "blocks", 1)
+    growth = check_real(growth, "growth", 1.0)
+    item_exponent = check_real(item_exponent, "item_exponent", 0.0)
+    if item_exponent > 1:
+        raise ValueError(f"item_exponent must be at most 1 (items cannot outgrow the plays), not {item_exponent}")
+    user_degrees = np.diff(matrix.indptr)
+    item_degrees = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    if growth == 1:
+        n_users, n_items, plays = matrix.shape[0], matrix.shape[1], matrix.nnz
+        rows = np.repeat(np.arange(n_users, dtype=np.int64), user_degrees)
         columns = matrix.indices.astype(np.int64)
-        sent = (len(np.unique(rows * blocks + columns % blocks)) + len(np.unique(columns * blocks + rows % blocks)))
+        sent = len(np.unique(rows * blocks + columns % blocks)) + len(np.unique(columns * blocks + rows % blocks))
     else:
-        if n_users is None or n_items is None or plays is None:
-            raise ValueError("give user_items, or n_users, n_items and plays")
-        n_users, n_items, plays = (check_whole_number(v, name, 1) for v, name in
-                                   ((n_users, "n_users"), (n_items, "n_items"), (plays, "plays")))
-        def spread(rows: int) -> float:  # distinct blocks hit by a row's plays, placed at random
-            return blocks * -np.expm1(plays / rows * np.log1p(-1 / blocks)) if blocks > 1 else 1.0
-        sent = min(2 * plays, n_users * spread(n_users) + n_items * spread(n_items))
-    matrix_bytes = 8 * plays + 4 * (n_users + 1)
+        item_growth = growth ** item_exponent
+        n_users, n_items = round(matrix.shape[0] * growth), round(matrix.shape[1] * item_growth)
+        plays = round(matrix.nnz * growth)
+        sent = (growth * _expected_blocks(user_degrees, blocks)
+                + item_growth * _expected_blocks(item_degrees * (growth / item_growth), blocks))
     factor_bytes = 4 * factors * (n_users + n_items)
-    return {"users": n_users, "items": n_items, "plays": plays, "plays matrix bytes": matrix_bytes,
-            "one-machine fit bytes": 16 * plays + 4 * (n_users + n_items + 2) + factor_bytes,
-            "factor bytes": factor_bytes, "blocks": blocks, "shuffle bytes per iteration": sent * factors * 4,
-            "shuffle measured": user_items is not None}
+    return {"users": n_users, "items": n_items, "plays": plays, "plays matrix bytes": _csr_bytes(plays, n_users),
+            "one-machine fit bytes": 2 * _csr_bytes(plays, n_users) + _csr_bytes(plays, n_items) + factor_bytes,
+            "factor bytes": factor_bytes, "spark heap bytes": spark_heap_bytes(plays, n_users, n_items, factors),
+            "blocks": blocks, "shuffle bytes per iteration": round(sent) * factors * 4, "shuffle measured": growth == 1}
 
 
 _WORK_DIRS: list[str] = []

@@ -3,10 +3,10 @@
 Each exercise: the notebook's own solution cell passes, and wrong answers fail with their hint.
 """
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,18 +15,18 @@ import scipy.sparse as sp
 from recsys_utils.evaluate import evaluate_recommender, train_test_split
 from recsys_utils.exercise_checks import check
 from recsys_utils.neighbours import TopRelated
+from recsys_utils.workshop import exercises
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_spark.ipynb"
 K, N_USERS, N_ARTISTS = 5, 40, 30
 
 
 def solution(number: str) -> str:
-    """The source of the solution cell that follows exercise ``number`` in notebook 05."""
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    for i, cell in enumerate(cells):
-        if "exercise" in cell["metadata"].get("tags", []) and f"Exercise {number}:" in "".join(cell["source"]):
-            return "".join(cells[i + 1]["source"])
-    raise AssertionError(f"no exercise {number} in {NOTEBOOK.name}")
+    """The source of the solution cell of exercise ``number`` in the notebook."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    found = [e for e in exercises(notebook, NOTEBOOK.stem) if e.number == number]
+    assert found, f"no exercise {number} in {NOTEBOOK.name}"
+    return notebook.cells[found[0].cells[1]].source
 
 
 def namespace() -> dict:

@@ -22,17 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 JOB = ROOT / "scripts" / "spark_als_job.py"
 
 
-def _spark_missing() -> str | None:
-    try:
-        rspark._require_spark()
-    except rspark.SparkUnavailableError as error:
-        return str(error)
-    return None
-
-
 @pytest.fixture(scope="module")
 def spark():
-    reason = _spark_missing()
+    reason = rspark.spark_unavailable()
     if reason:
         if os.environ.get("RECSYS_REQUIRE_SPARK"):
             pytest.fail(f"RECSYS_REQUIRE_SPARK is set but {reason}")
@@ -105,14 +97,22 @@ def test_footprint_counts_what_spark_sends_between_blocks():
     # user 0 hits item blocks {0, 1}, user 1 {1}, user 2 {0, 1}; item 0 hits user blocks {0}, item 1 {0, 1}, item 3 {0}
     assert footprint["shuffle bytes per iteration"] == (5 + 4) * 2 * 4 and footprint["shuffle measured"]
     assert footprint["plays matrix bytes"] == 6 * 8 + 4 * 4 and footprint["factor bytes"] == 7 * 2 * 4
-    estimate = rspark.als_footprint(n_users=1000, n_items=500, plays=20_000, factors=10, blocks=8)
-    assert not estimate["shuffle measured"] and estimate["shuffle bytes per iteration"] <= 2 * 20_000 * 10 * 4
-    synthetic = sp.random(300, 200, 0.05, format="csr", dtype=np.float32, random_state=0)
-    measured = rspark.als_footprint(synthetic, blocks=8)["shuffle bytes per iteration"]
-    estimated = rspark.als_footprint(n_users=300, n_items=200, plays=synthetic.nnz, blocks=8)["shuffle bytes per iteration"]
-    assert abs(estimated / measured - 1) < 0.1
-    with pytest.raises(ValueError, match="n_users, n_items and plays"):
-        rspark.als_footprint(n_users=10)
+    assert footprint["one-machine fit bytes"] == 2 * (6 * 8 + 4 * 4) + (6 * 8 + 5 * 4) + 7 * 2 * 4
+
+
+def test_footprint_extrapolates_from_the_data_it_is_given():
+    synthetic = sp.random(3000, 2000, 0.01, format="csr", dtype=np.float32, random_state=0)
+    measured = rspark.als_footprint(synthetic, blocks=8)
+    at_one = rspark.als_footprint(synthetic, blocks=8, growth=1.0000001)  # the estimate, at the data's own size
+    assert not at_one["shuffle measured"] and at_one["users"] == 3000 and at_one["plays"] == synthetic.nnz
+    assert abs(at_one["shuffle bytes per iteration"] / measured["shuffle bytes per iteration"] - 1) < 0.05
+    bigger = rspark.als_footprint(synthetic, blocks=8, growth=100)
+    assert (bigger["users"], bigger["items"], bigger["plays"]) == (300_000, 20_000, 100 * synthetic.nnz)
+    assert bigger["shuffle bytes per iteration"] <= 2 * bigger["plays"] * 50 * 4
+    assert bigger["one-machine fit bytes"] > 99 * measured["one-machine fit bytes"] / 2
+    for bad in ({"growth": 0.5}, {"item_exponent": 2.0}, {"blocks": 0}):
+        with pytest.raises(ValueError):
+            rspark.als_footprint(synthetic, **bad)
 
 
 def _write_output(path: Path, ids: list[int], n_users: int = 3, factors: int = 2) -> None:
