@@ -9,12 +9,10 @@ The input's stored values are the confidences ``c_ui``: see
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
@@ -22,7 +20,7 @@ from . import als_kernels
 from .confidence import bm25_confidence, linear_confidence, log_confidence
 from .playdata import PlayData
 from .recommender_base import RecommenderBase
-from .utils import canonical_csr, check_real, check_whole_number, limit_threads, progress_bar
+from .utils import canonical_csr, check_real, check_whole_number, kernel_threads, progress_bar
 
 __all__ = ["ImplicitALS", "bm25_confidence", "confidence_loss", "linear_confidence", "log_confidence"]
 
@@ -77,15 +75,9 @@ def confidence_loss(Cui: sp.csr_matrix, user_factors: np.ndarray, item_factors: 
     return float(total / (Cui.data.sum(dtype=np.float64) + Cui.shape[0] * Cui.shape[1] - Cui.nnz))
 
 
-@contextlib.contextmanager
 def _threads(num_threads: int | None):
-    """:func:`recsys_utils.utils.limit_threads` with BLAS at one thread, and ALS's chunk of rows per task."""
-    old_chunk = numba.set_parallel_chunksize(PARALLEL_CHUNKSIZE)
-    try:
-        with limit_threads(num_threads, blas_threads=1) as wanted:
-            yield wanted
-    finally:
-        numba.set_parallel_chunksize(old_chunk)
+    """:func:`recsys_utils.utils.kernel_threads` with ALS's chunk of rows per task."""
+    return kernel_threads(num_threads, PARALLEL_CHUNKSIZE)
 
 
 class ImplicitALS(RecommenderBase):

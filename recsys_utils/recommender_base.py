@@ -72,6 +72,10 @@ class RecommenderBase:
             raise ValueError("this model keeps no training matrix (loaded without one): pass user_items")
         return self.user_items
 
+    def stored_width(self) -> int | None:
+        """Columns of the stored factor rows: ``factors``, plus any bias columns a subclass folds in."""
+        return getattr(self, "factors", None)
+
     def _factors_changed(self) -> None:
         """Forget what was derived from the factors (call after changing them)."""
         self._related = None
@@ -290,7 +294,8 @@ class RecommenderBase:
             model = cls(**meta["hyperparameters"])
             model.user_factors = np.ascontiguousarray(arrays["user_factors"], dtype=np.float32)
             model.item_factors = np.ascontiguousarray(arrays["item_factors"], dtype=np.float32)
-            width = getattr(model, "factors", model.item_factors.shape[-1])
+            width = model.stored_width()
+            width = model.item_factors.shape[-1] if width is None else width
             for name in ("user_factors", "item_factors"):
                 value = getattr(model, name)
                 if value.ndim != 2 or value.shape[1] != width or not np.isfinite(value).all():

@@ -14,6 +14,7 @@ import secrets
 import unicodedata
 from pathlib import Path
 
+import numba
 import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
@@ -74,6 +75,21 @@ def limit_threads(num_threads: int | None, *, blas_threads: int | None = None):
             yield wanted
     finally:
         numba.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def kernel_threads(num_threads: int | None, chunksize: int = 0):
+    """:func:`limit_threads` with BLAS at one thread (numba's kernels run), and numba's rows per task.
+
+    ``chunksize`` 0 is numba's default scheduling; a fixed chunk keeps a few
+    very long rows (popular artists) from leaving the other threads idle.
+    """
+    old_chunk = numba.set_parallel_chunksize(chunksize)
+    try:
+        with limit_threads(num_threads, blas_threads=1) as wanted:
+            yield wanted
+    finally:
+        numba.set_parallel_chunksize(old_chunk)
 
 
 def check_whole_number(value, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
