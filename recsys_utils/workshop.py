@@ -29,9 +29,11 @@ import nbformat
 HEADING = re.compile(r"^### Exercise (\d+)\.(\d+): (.+?)\s*$")
 MINUTES = re.compile(r"^\*About (\d+) minutes\.\*\s*$")
 RUNTIME = re.compile(r"this notebook ran in ([\d.]+) s")
-NOTEBOOK_NUMBERS = {"01_load": 1, "02_lsa": 2, "03_als": 3, "04_ann": 4, "05_spark": 5, "explorer": 7}
+NOTEBOOK_NUMBERS = {"01_load": 1, "02_lsa": 2, "03_als": 3, "04_ann": 4, "05_spark": 5, "06_lmf_bpr": 6,
+                    "explorer": 7}
 #: Time to walk a room through a notebook before its exercises (a suggestion for the schedule).
-TEACHING_MINUTES = {"01_load": 20, "02_lsa": 30, "03_als": 40, "04_ann": 30, "05_spark": 30, "explorer": 10}
+TEACHING_MINUTES = {"01_load": 20, "02_lsa": 30, "03_als": 40, "04_ann": 30, "05_spark": 30, "06_lmf_bpr": 30,
+                    "explorer": 10}
 
 
 #: The source of every check cell.

@@ -8,7 +8,7 @@ A check cell is one call::
 which runs the check registered for exercise 2.3 on the notebook's variables:
 it raises AssertionError with a hint when the learner's answer is not right,
 and prints ``Exercise 2.3: correct`` when it is. One module per notebook
-(``load``, ``lsa``, ``als``, ``ann``, ``spark``, ``explorer``) holds its checks.
+(``load``, ``lsa``, ``als``, ``ann``, ``spark``, ``lmf_bpr``, ``explorer``) holds its checks.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from .registry import CHECKS
 
 #: Which module holds the checks of each notebook's exercises (by notebook number).
-MODULES = {1: "load", 2: "lsa", 3: "als", 4: "ann", 5: "spark", 7: "explorer"}
+MODULES = {1: "load", 2: "lsa", 3: "als", 4: "ann", 5: "spark", 6: "lmf_bpr", 7: "explorer"}
 
 __all__ = ["check"]
 
