@@ -51,9 +51,10 @@ notebooks: $(STAMP)
 	$(PY) -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 $(NOTEBOOKS)
 
 # The explorer as one offline page, out/explorer.html, on RECSYS_DATASET (default lastfm-2k).
-# MIN_LISTENERS=N shows only artists with at least N listeners (default: 10, raised until at most 60,000 are left).
+# MIN_LISTENERS=N shows only artists with at least N listeners (default: 10, raised until at most 60,000 are left);
+# METHODS=LSA,ALS picks methods (default: LSA,ALS,LMF,BPR).
 explorer: $(STAMP)
-	$(PY) -m recsys_utils.explorer_page --output $(OUT)/explorer.html $(if $(MIN_LISTENERS),--min-listeners $(MIN_LISTENERS))
+	$(PY) -m recsys_utils.explorer_page --output $(OUT)/explorer.html $(if $(MIN_LISTENERS),--min-listeners $(MIN_LISTENERS)) $(if $(METHODS),--methods $(METHODS))
 
 # Student copies (solutions replaced by stubs, no outputs), teacher copies and WORKSHOP.md in out/workshop/;
 # the guide is also copied to ./WORKSHOP.md, which the README links (a test keeps it current).

@@ -202,17 +202,28 @@ class RelatedLists:
                 f"{self.min_listeners:,} listeners ({left_out:,} with fewer are left out).")
 
 
+#: The methods :func:`fit_methods` can fit, in the order the page shows them.
+METHODS = ("LSA", "ALS", "LMF", "BPR")
+
+
 def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterations: int = 15,
-                random_state: int = 42, show_progress: bool = True) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Item factors of LSA and ALS as notebooks 02 and 03 fit them, and a description of each.
+                random_state: int = 42, methods=METHODS,
+                show_progress: bool = True) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Item factors of LSA, ALS, LMF and BPR as notebooks 02, 03 and 06 fit them, and a description of each.
 
     LSA: the SVD of BM25-weighted artists x users (K1=100, B=0.8). ALS: CG
-    implicit ALS on BM25 confidence (the blog's settings).
+    implicit ALS on BM25 confidence (the blog's settings). LMF and BPR: the
+    models of notebook 06 with their defaults (:class:`recsys_utils.lmf.LogisticMF`
+    with ``factors``; :class:`recsys_utils.bpr.BayesianPersonalizedRanking`
+    with its 100 factors).
 
     Parameters
     ----------
     data : PlayData
     factors, regularization, iterations, random_state : as in notebook 03.
+    methods : sequence of str
+        Which of :data:`METHODS` to fit (LMF is the slow one: at the full
+        360K shape it takes the longest by far).
     show_progress : bool
 
     Returns
@@ -221,21 +232,38 @@ def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterat
     parameters : dict of str to str
     """
     from .als import ImplicitALS
+    from .bpr import BayesianPersonalizedRanking
     from .confidence import bm25_confidence
+    from .lmf import LogisticMF
     from .lsa import lsa_factors
     from .weighting import bm25_weight
 
+    methods = list(methods)
+    unknown = set(methods) - set(METHODS)
+    if unknown or not methods or len(set(methods)) != len(methods):
+        raise ValueError(f"methods must be distinct names among {', '.join(METHODS)}, not {methods!r}")
     als = ImplicitALS(factors, regularization, iterations, random_state=random_state, show_progress=show_progress)
-    item_factors = {
-        "LSA": lsa_factors(bm25_weight(data.item_users, K1=100, B=0.8), factors, random_state=random_state),
-        "ALS": als.fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
+    lmf = LogisticMF(factors, random_state=random_state, show_progress=show_progress)
+    bpr = BayesianPersonalizedRanking(random_state=random_state, show_progress=show_progress)
+    fits = {
+        "LSA": lambda: lsa_factors(bm25_weight(data.item_users, K1=100, B=0.8), factors, random_state=random_state),
+        "ALS": lambda: als.fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
+        "LMF": lambda: lmf.fit(data.user_items).item_factors,
+        "BPR": lambda: bpr.fit(data.user_items).item_factors,
     }
+    item_factors = {method: fits[method]() for method in METHODS if method in methods}
     parameters = {
         "LSA": f"truncated SVD of BM25-weighted artists x users (K1=100, B=0.8), {factors} factors",
         "ALS": (f"implicit ALS (conjugate gradient) on BM25 confidence (K1=100, B=0.8), {factors} factors, "
                 f"regularization {regularization}, {iterations} iterations, random_state {random_state}"),
+        "LMF": (f"logistic matrix factorization (AdaGrad) on {lmf.alpha:g} x log(1 + plays), {lmf.factors} factors, "
+                f"regularization {lmf.regularization:g}, {lmf.iterations} epochs, {lmf.neg_prop} negatives per play, "
+                f"random_state {random_state}"),
+        "BPR": (f"Bayesian personalized ranking (Hogwild SGD) on who played what, {bpr.factors} factors, learning rate "
+                f"{bpr.learning_rate:g}, regularization {bpr.regularization:g}, {bpr.iterations} epochs, "
+                f"{bpr.negative_sampling} negatives, random_state {random_state}"),
     }
-    return item_factors, parameters
+    return item_factors, {method: parameters[method] for method in item_factors}
 
 
 def explorer_lists(data, *, n: int = 10, min_listeners: int | None = None, max_artists: int = MAX_ARTISTS,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .explorer import MAX_ARTISTS, RelatedLists, explorer_lists
+from .explorer import MAX_ARTISTS, METHODS, RelatedLists, explorer_lists
 
 DEFAULT_OUTPUT = Path("out") / "explorer.html"
 SCORE_DECIMALS = 3
@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--max-artists", type=int, default=MAX_ARTISTS, help=f"default: {MAX_ARTISTS:,}")
     parser.add_argument("--n", type=int, default=10, help="related artists per list (default: 10)")
     parser.add_argument("--factors", type=int, default=50)
+    parser.add_argument("--methods", default=",".join(METHODS),
+                        help=f"comma-separated, among {','.join(METHODS)} (default: all; LMF is the slowest to fit)")
     parser.add_argument("--scale", type=float, default=0.01, help="for --dataset synthetic: share of the 360K shape")
     parser.add_argument("--screenshot", metavar="PNG", help="also save a screenshot of the page (needs Chromium)")
     parser.add_argument("--artist", help="the artist the screenshot shows (default: the most listened)")
@@ -158,7 +160,7 @@ def main(argv: list[str] | None = None) -> Path:
     started = time.perf_counter()
     data = load_dataset(args.dataset, scale=args.scale)
     lists = explorer_lists(data, n=args.n, min_listeners=args.min_listeners, max_artists=args.max_artists,
-                           factors=args.factors)
+                           factors=args.factors, methods=[m.strip() for m in args.methods.split(",") if m.strip()])
     artist = str(lists.names[lists.index(args.artist)] if args.artist else lists.names[np.argmax(lists.listeners)])
     path = write_page(lists, args.output)
     print(f"{data!r}\n{lists.summary()}\nwrote {path} ({path.stat().st_size / 1e6:.1f} MB) "

@@ -132,6 +132,22 @@ def test_command_line_writes_the_page_for_synthetic_data(tmp_path, capsys):
     assert "artists: those with at least 10 listeners" in out and "wrote" in out
 
 
+def test_all_four_methods_are_fitted_unless_fewer_are_asked_for(capsys):
+    from recsys_utils.explorer import fit_methods
+    from recsys_utils.synthetic import make_synthetic
+
+    data = make_synthetic(scale=0.002, random_state=3)
+    factors, parameters = fit_methods(data, factors=4, iterations=2, show_progress=False)
+    assert list(factors) == list(parameters) == ["LSA", "ALS", "LMF", "BPR"]
+    assert all(f.shape[0] == data.n_artists for f in factors.values())
+    assert "Bayesian personalized ranking" in parameters["BPR"] and "logistic" in parameters["LMF"]
+    two, _ = fit_methods(data, factors=4, iterations=2, methods=["BPR", "LSA"], show_progress=False)
+    assert list(two) == ["LSA", "BPR"]
+    for bad in (["ALS", "SVD"], [], ["ALS", "ALS"]):
+        with pytest.raises(ValueError, match="methods must be distinct names among LSA, ALS, LMF, BPR"):
+            fit_methods(data, methods=bad, show_progress=False)
+
+
 def test_widget_suggests_as_you_type_and_shows_every_method(lists):
     explorer = ArtistExplorer(lists)
     explorer.query.value = "bjrok"
