@@ -217,6 +217,9 @@ def spark_session(*, master: str = "local[*]", driver_memory: str | None = None,
         Spark's 200 on a cluster.
     config : dict, optional
         Any other Spark settings.
+
+    For a local master, ``SPARK_LOCAL_IP`` is set to 127.0.0.1 in this
+    process unless it is set already.
     log_level : str
         The JVM's log level; "ERROR" keeps notebooks quiet.
 
@@ -404,14 +407,18 @@ def spark_als(user_items, factors: int = 50, regularization: float = 0.1, alpha:
     blocks = check_whole_number(blocks, "blocks", 1)
     from pyspark.ml.recommendation import ALS
 
-    ratings = to_spark(matrix, spark)
+    parquet = _work_dir() / f"user_items-{uuid.uuid4().hex}.parquet"
+    ratings = to_spark(matrix, spark, parquet)
     als = ALS(rank=factors, maxIter=iterations, regParam=regularization, alpha=alpha, implicitPrefs=True,
               userCol="user", itemCol="item", ratingCol="rating", seed=random_state, numUserBlocks=blocks,
               numItemBlocks=blocks, checkpointInterval=checkpoint_interval, coldStartStrategy="drop")
-    with spark_progress(spark, desc=f"Spark ALS ({iterations} iterations)", disable=not show_progress):
-        model = als.fit(ratings)
-        user_factors = _factor_rows(model.userFactors, matrix.shape[0], factors)
-        item_factors = _factor_rows(model.itemFactors, matrix.shape[1], factors)
+    try:
+        with spark_progress(spark, desc=f"Spark ALS ({iterations} iterations)", disable=not show_progress):
+            model = als.fit(ratings)
+            user_factors = _factor_rows(model.userFactors, matrix.shape[0], factors)
+            item_factors = _factor_rows(model.itemFactors, matrix.shape[1], factors)
+    finally:  # the factors are in numpy now: the input's copy on disk is not needed again
+        parquet.unlink(missing_ok=True)
     return user_factors, item_factors
 
 
@@ -449,6 +456,7 @@ def spark_progress(spark, desc: str, disable: bool = False, interval: float = 0.
     context = spark.sparkContext
     tracker = context.statusTracker()
     group = f"recsys-{uuid.uuid4().hex}"
+    caller = {key: context.getLocalProperty(key) for key in ("spark.jobGroup.id", "spark.job.description")}
     context.setJobGroup(group, desc)
     stop = threading.Event()
     bar = progress_bar(desc=desc, unit=" tasks", total=None)
@@ -476,7 +484,8 @@ def spark_progress(spark, desc: str, disable: bool = False, interval: float = 0.
         thread.join()
         with contextlib.suppress(Exception):
             bar.update(max(0, finished_tasks() - bar.n))
-        context.setLocalProperty("spark.jobGroup.id", None)
+        for key, value in caller.items():  # the caller's job group and description, as they were
+            context.setLocalProperty(key, value)
         bar.close()
 
 

@@ -20,7 +20,12 @@ whole number are skipped, as are rows with no user or zero plays; names written
 in CSV quotes are unquoted; a row with no name takes the name most often given
 with its MBID (ties: the first name in code-point order; the package keeps the
 first seen); repeated (user, artist) rows are summed. Every line is counted,
-by reason, in the output's ``params``.
+by reason, in the output's ``params``. Where Spark's text reader differs from
+the package's parser, so does the job: it ends lines at a lone carriage return
+too, reads invalid UTF-8 as U+FFFD and keeps a byte order mark as text (the
+package skips those lines, and the mark); it unquotes names before recovering
+missing ones from MBIDs, and treats a name written as ``""`` as missing; and it
+checks no MD5.
 
 The output folder holds ``user_factors`` and ``item_factors`` (``id int,
 features array<float>``), ``users`` (``id``, ``user``) and ``items`` (``id``,
@@ -79,8 +84,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def read_tsv_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[str, int]]:
-    """``(user, artist, plays)`` rows of the 360K TSV by the package's rules, and the skipped lines by reason."""
+def read_tsv_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[str, int], DataFrame]:
+    """``(user, artist, plays)`` rows of the 360K TSV by the package's rules, the skipped lines by reason, and the users.
+
+    The users are those with a kept line, even when none of their lines had an
+    artist name to recover: the package keeps them too, as empty rows.
+    """
     lines = spark.read.text(uri).select(F.split("value", "\t", -1).alias("f"), F.col("value"))
     field = F.col("f")  # get() and try_cast(): null past the end or for a bad number, where ANSI mode raises
     reason = (F.when(F.col("value") == "", "blank line")
@@ -106,7 +115,7 @@ def read_tsv_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[str, 
         counts["no artist name"] = lost
     counts["lines"] = rows.count()
     counts["names recovered from MBIDs"] = recovered.count()
-    return named.unionByName(recovered).select("user", "artist", "plays"), counts
+    return named.unionByName(recovered).select("user", "artist", "plays"), counts, kept.select("user")
 
 
 def _unquote(sql: str):
@@ -118,7 +127,7 @@ def _unquote(sql: str):
     return F.when(well_formed, F.regexp_replace(inner, '""', '"')).otherwise(name)
 
 
-def read_parquet_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[str, int]]:
+def read_parquet_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[str, int], DataFrame]:
     """``(user, artist, plays)`` from a parquet of (user, item, plays); rows with null or non-positive plays are counted."""
     frame = spark.read.parquet(uri)
     missing = {"user", "item", "plays"} - set(frame.columns)
@@ -130,7 +139,8 @@ def read_parquet_plays(spark: SparkSession, uri: str) -> tuple[DataFrame, dict[s
            | (F.col("plays") < 0))
     counts = {"lines": frame.count(), "null or negative plays": frame.where(bad).count(),
               "zero plays": frame.where(~bad & (F.col("plays") == 0)).count()}
-    return frame.where(~bad & (F.col("plays") > 0)), counts
+    kept = frame.where(~bad & (F.col("plays") > 0))
+    return kept, counts, kept.select("user")
 
 
 def index(frame: DataFrame, column: str) -> DataFrame:
@@ -157,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     spark.sparkContext.setCheckpointDir(checkpoints)
 
     start = time.perf_counter()
-    plays, lines = (read_tsv_plays if args.format == "tsv" else read_parquet_plays)(spark, args.input)
-    users, items = index(plays, "user").cache(), index(plays, "artist").cache()
+    plays, lines, user_rows = (read_tsv_plays if args.format == "tsv" else read_parquet_plays)(spark, args.input)
+    users, items = index(user_rows, "user").cache(), index(plays, "artist").cache()
     ratings = (plays.join(users.withColumnRenamed("id", "user_id"), "user")
                .join(items.withColumnRenamed("id", "item_id"), "artist")
                .groupBy("user_id", "item_id").agg(F.sum("plays").cast("float").alias("plays")).cache())

@@ -202,6 +202,7 @@ QUIRKS = [
     "quirk-b\tmbid-zeta\tzeta band\t3",
     "quirk-c\tmbid-zeta\t\t7",                     # no name: recovered from its MBID
     "quirk-c\tmbid-nowhere\t\t7",                  # no name, and nothing names its MBID
+    "quirk-g\tmbid-nowhere\t\t3",                  # a user with no other line: kept, with no plays
     'quirk-d\t\t"lee ""scratch"" perry"\t4',       # CSV-quoted name
     'quirk-e\t\tlee "scratch" perry\t2',
     "quirk-f\t\tdup band\t1",                      # a repeated (user, artist): summed
@@ -222,7 +223,7 @@ def test_the_job_under_spark_submit_reads_the_360k_head_as_the_package_does(spar
                str(JOB), str(data_file), str(out), "--factors", "8", "--iterations", "3"]
     run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "10,012 lines" in run.stdout
+    assert "10,013 lines" in run.stdout
 
     with pytest.warns(UserWarning, match="not the official"):
         ours = read_lastfm_360k(data_file, show_progress=False)
@@ -231,8 +232,9 @@ def test_the_job_under_spark_submit_reads_the_360k_head_as_the_package_does(spar
     assert result.user_ids.tolist() == ours.user_ids.tolist()
     assert result.user_factors.shape == (ours.n_users, 8) and result.item_factors.shape == (ours.n_artists, 8)
     assert result.item_factors.any(axis=1).all()
+    assert not result.user_factors[result.user_ids.tolist().index("quirk-g")].any()  # no plays: a zero row
     lines = result.params["lines"]
-    assert lines.pop("lines") == 10_012 and lines.pop("names recovered from MBIDs") == ours.report.names_recovered == 1
+    assert lines.pop("lines") == 10_013 and lines.pop("names recovered from MBIDs") == ours.report.names_recovered == 1
     assert lines == ours.report.dropped
     assert result.params["ratings"] == ours.user_items.nnz
     assert not (out / "_checkpoints").exists()
