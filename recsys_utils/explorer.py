@@ -244,7 +244,8 @@ def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterat
         raise ValueError(f"methods must be distinct names among {', '.join(METHODS)}, not {methods!r}")
     als = ImplicitALS(factors, regularization, iterations, random_state=random_state, show_progress=show_progress)
     lmf = LogisticMF(factors, random_state=random_state, show_progress=show_progress)
-    bpr = BayesianPersonalizedRanking(random_state=random_state, show_progress=show_progress)
+    # One thread: BPR's Hogwild updates race with more, and the page should be the same on every build.
+    bpr = BayesianPersonalizedRanking(random_state=random_state, num_threads=1, show_progress=show_progress)
     fits = {
         "LSA": lambda: lsa_factors(bm25_weight(data.item_users, K1=100, B=0.8), factors, random_state=random_state),
         "ALS": lambda: als.fit(bm25_confidence(data.user_items, K1=100, B=0.8)).item_factors,
@@ -261,7 +262,7 @@ def fit_methods(data, *, factors: int = 50, regularization: float = 0.01, iterat
                 f"random_state {random_state}"),
         "BPR": (f"Bayesian personalized ranking (Hogwild SGD) on who played what, {bpr.factors} factors, learning rate "
                 f"{bpr.learning_rate:g}, regularization {bpr.regularization:g}, {bpr.iterations} epochs, "
-                f"{bpr.negative_sampling} negatives, random_state {random_state}"),
+                f"{bpr.negative_sampling} negatives, one thread, random_state {random_state}"),
     }
     return item_factors, {method: parameters[method] for method in item_factors}
 

@@ -59,7 +59,8 @@ class LogisticMF(BiasedFactorsModel):
     alpha : float
         Confidence scale: ``c_ui = alpha * log(1 + plays)`` or ``alpha * plays``.
     confidence : {"log", "linear"}
-        How plays become confidence (Johnson: both; log tames heavy listeners).
+        How plays become confidence. Johnson writes ``1 + alpha log(1 + plays / epsilon)``; these
+        are the simpler variants (log tames heavy listeners).
     neg_prop : int
         Unplayed entries drawn per played entry for the gradient estimate (as
         ``implicit``'s ``neg_prop``).
@@ -107,6 +108,8 @@ class LogisticMF(BiasedFactorsModel):
         self.regularization = check_real(regularization, "regularization", 0.0)
         self.iterations = check_whole_number(iterations, "iterations", 0)
         self.alpha = check_real(alpha, "alpha", 0.0)
+        if self.alpha == 0:
+            raise ValueError("alpha must be positive: with alpha = 0 every confidence is 0 and no play counts")
         self.confidence = confidence
         self.neg_prop = check_whole_number(neg_prop, "neg_prop", 1)
         self.random_state = None if random_state is None else check_whole_number(random_state, "random_state", 0)
@@ -179,6 +182,7 @@ class LogisticMF(BiasedFactorsModel):
                 total=self.iterations, desc="LMF", unit="epoch", disable=not self.show_progress, leave=False) as bar:
             for epoch in range(1, self.iterations + 1):
                 start = time.perf_counter()
+                penalty = self._penalty()  # of the factors the user step starts from, as its log-likelihood
                 for (indptr, indices, data, candidates, slots, own_bias), X, Y, G, ll, stream in (
                         (sides[0], self.user_factors, self.item_factors, G_user, user_ll, 2 * epoch),
                         (sides[1], self.item_factors, self.user_factors, G_item, item_ll, 2 * epoch + 1)):
@@ -187,7 +191,7 @@ class LogisticMF(BiasedFactorsModel):
                 seconds = time.perf_counter() - start
                 self._factors_changed()
                 self._check_finite(epoch, "LMF")
-                self.history.append({"epoch": epoch, "objective": self._objective(user_ll) / cells,
+                self.history.append({"epoch": epoch, "objective": (float(user_ll.sum()) - penalty) / cells,
                                      "seconds": seconds})
                 bar.set_postfix(objective=f"{self.history[-1]['objective']:.4f}", refresh=False)
                 bar.update(1)
@@ -195,9 +199,8 @@ class LogisticMF(BiasedFactorsModel):
                     callback(epoch, seconds, self)
         return self
 
-    def _objective(self, user_ll: np.ndarray) -> float:
-        """The user step's log-likelihood minus the penalty of the factors it started from (approximately)."""
+    def _penalty(self) -> float:
+        """``regularization / 2`` times the squared norm of the latent factors (the biases are not penalised)."""
         k = self._factors
-        penalty = (np.sum(self.user_factors[:, :k].astype(np.float64) ** 2)
-                   + np.sum(self.item_factors[:, :k].astype(np.float64) ** 2))
-        return float(user_ll.sum() - self.regularization / 2 * penalty)
+        return self.regularization / 2 * float(np.sum(self.user_factors[:, :k].astype(np.float64) ** 2)
+                                               + np.sum(self.item_factors[:, :k].astype(np.float64) ** 2))

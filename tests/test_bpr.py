@@ -6,8 +6,9 @@ import scipy.sparse as sp
 
 from recsys_utils import bpr_kernels, bpr_reference
 from recsys_utils.bpr import BayesianPersonalizedRanking
-from recsys_utils.sgd_common import nonempty, sgd_threads
+from recsys_utils.sgd_common import nonempty
 from recsys_utils.synthetic import make_synthetic
+from recsys_utils.utils import kernel_threads
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def run_epoch(user_items, X, Y, order, pairs=None, by_popularity=False, seed=5, 
     positives, negatives = pairs if pairs is not None else (np.empty(0, np.int32), np.empty(0, np.int32))
     n = user_items.shape[0]
     out = np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    with sgd_threads(1):
+    with kernel_threads(1):
         bpr_kernels.bpr_epoch(indptr, indices, candidates, by_popularity, seed, stream, order, X, Y, lr, reg,
                               positives, negatives, *out)
     return out
@@ -50,7 +51,7 @@ def run_epoch(user_items, X, Y, order, pairs=None, by_popularity=False, seed=5, 
 def draw(user_items, by_popularity=False, seed=5, stream=1, threads=1):
     indptr, indices = arrays(user_items)
     candidates = nonempty(np.bincount(user_items.indices, minlength=user_items.shape[1]))
-    with sgd_threads(threads):
+    with kernel_threads(threads):
         return bpr_kernels.draw_pairs(indptr, indices, candidates, by_popularity, seed, stream)
 
 
@@ -192,3 +193,18 @@ def test_on_lastfm_2k_bpr_beats_popularity_by_far(hetrec_2k):
     popularity = evaluate_recommender(popularity_scorer(train), train, test, 10)["map@k"]
     assert popularity == pytest.approx(0.032, abs=0.002)
     assert found > 0.07  # ~0.086 measured; implicit's BPR with its defaults: ~0.08
+
+
+def test_the_sampled_log_likelihood_skips_pairs_whose_negative_the_user_has_and_says_when_none_is_left():
+    full = sp.csr_matrix(np.ones((6, 5), dtype=np.float32))
+    full[0, 4] = 0
+    full.eliminate_zeros()
+    model = BayesianPersonalizedRanking(4, iterations=3, random_state=0, num_threads=1, show_progress=False).fit(full)
+    value = model.log_likelihood(pairs_per_user=200)  # only user 0 has a negative (item 4): its pairs count
+    X, Y = model.user_factors.astype(np.float64), model.item_factors.astype(np.float64)
+    expected = -np.logaddexp(0.0, -(X[0] @ (Y[:4] - Y[4]).T))
+    assert np.isfinite(value) and expected.min() - 1e-9 <= value <= expected.max() + 1e-9
+    everything = sp.csr_matrix(np.ones((6, 5), dtype=np.float32))
+    with pytest.raises(ValueError, match="every drawn negative is an item its user has"):
+        model.log_likelihood(everything)
+

@@ -6,8 +6,9 @@ import scipy.sparse as sp
 
 from recsys_utils import lmf_kernels, lmf_reference
 from recsys_utils.lmf import LogisticMF
-from recsys_utils.sgd_common import nonempty, sgd_threads
+from recsys_utils.sgd_common import nonempty
 from recsys_utils.synthetic import make_synthetic
+from recsys_utils.utils import kernel_threads
 
 LR, REG = 0.1, 0.5
 
@@ -53,7 +54,7 @@ def kernel_step(model, C, user_step, negatives=None, threads=1, stream=4):
     X, G = X.copy(), np.full_like(X, 0.5)
     ll = np.zeros(len(X))
     none = np.empty(0, np.int32) if negatives is None else negatives
-    with sgd_threads(threads):
+    with kernel_threads(threads):
         lmf_kernels.lmf_half_step(indptr, indices, rows.data, candidates, slots, 9, stream, X, Y, G, LR, REG,
                                   5 if user_step else 6, none, ll)
     return X, G, ll
@@ -61,7 +62,7 @@ def kernel_step(model, C, user_step, negatives=None, threads=1, stream=4):
 
 def draw(C, user_step, threads=1, stream=4):
     rows, indptr, indices, candidates, slots = side(C, user_step)
-    with sgd_threads(threads):
+    with kernel_threads(threads):
         return lmf_kernels.draw_negatives(indptr, indices, candidates, slots, 9, stream)
 
 
@@ -106,7 +107,7 @@ def test_the_sampled_log_likelihood_estimates_the_exact_one(plays):
     rows, indptr, indices, candidates, _ = side(C, True)
     many = lmf_kernels.negative_slots(indptr, 200, len(candidates))
     ll_many = np.zeros(C.shape[0])
-    with sgd_threads(1):
+    with kernel_threads(1):
         lmf_kernels.lmf_half_step(indptr, indices, rows.data, candidates, many, 9, 1, model.user_factors.copy(),
                                   model.item_factors, np.zeros_like(model.user_factors), LR, REG, 5,
                                   np.empty(0, np.int32), ll_many)
@@ -149,7 +150,8 @@ def test_fits_are_bitwise_the_same_for_any_number_of_threads(synthetic):
     ({"factors": 0}, ValueError, "factors"), ({"factors": "8"}, TypeError, "factors"),
     ({"learning_rate": 0}, ValueError, "learning_rate"), ({"learning_rate": float("inf")}, ValueError, "learning_rate"),
     ({"regularization": -0.1}, ValueError, "regularization"), ({"iterations": 1.0}, TypeError, "iterations"),
-    ({"alpha": -1}, ValueError, "alpha"), ({"confidence": "bm25"}, ValueError, "confidence"),
+    ({"alpha": -1}, ValueError, "alpha"), ({"alpha": 0}, ValueError, "alpha must be positive"),
+    ({"confidence": "bm25"}, ValueError, "confidence"),
     ({"neg_prop": 0}, ValueError, "neg_prop"), ({"random_state": 1.5}, TypeError, "random_state"),
     ({"num_threads": -2}, ValueError, "num_threads")])
 def test_bad_hyperparameters_are_clear_errors(kwargs, error, match):

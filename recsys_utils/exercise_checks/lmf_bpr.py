@@ -78,7 +78,13 @@ def check_lmf_probabilities(ns: Mapping) -> None:
         "the user with the most artists in train.")
     played = np.zeros(train.shape[1], dtype=bool)
     played[train[heavy].indices] = True
-    for name, value, mask in (("played_mean", played_mean, played), ("unplayed_mean", unplayed_mean, ~played)):
+    known = train.getnnz(axis=0) > 0
+    assert not (np.ndim(unplayed_mean) == 0 and np.isclose(float(unplayed_mean), expected[~played].mean(), rtol=1e-6)
+                and not np.isclose(expected[~played].mean(), expected[known & ~played].mean(), rtol=1e-4)), (
+        "unplayed_mean counts the artists nobody played in train (probability 0.5 each): keep only those with "
+        "train.getnnz(axis=0) > 0.")
+    for name, value, mask in (("played_mean", played_mean, played), ("unplayed_mean", unplayed_mean, known & ~played)):
         assert np.ndim(value) == 0 and np.isclose(float(value), expected[mask].mean(), rtol=1e-4), (
             f"{name} should be the mean of heavy_probabilities over the artists the user "
-            f"{'played' if mask is played else 'did not play'} in train, {expected[mask].mean():.4f}.")
+            f"{'played' if mask is played else 'did not play, among those someone played'} in train, "
+            f"{expected[mask].mean():.4f}.")
