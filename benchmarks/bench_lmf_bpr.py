@@ -10,8 +10,8 @@ factors, epochs and threads:
    implicit's BPR with its defaults, implicit's LMF with its defaults but our
    factors and epochs. The play counts are what every model is given
    (LogisticMF turns them into confidences itself; ALS gets BM25 confidences).
-2. Speed on synthetic data at 1/10 of the 360K shape
-   (``make_synthetic(0.1, random_state=42)``): median seconds per epoch (fit
+2. Speed on synthetic data at 1/10 of the 360K shape (``--synthetic-scale``;
+   ``make_synthetic(0.1, random_state=42)``): median seconds per epoch (fit
    time / epochs, the same for both libraries) and peak RSS.
 
 numba's compile time is measured once, in a process with an empty cache, and
@@ -124,6 +124,8 @@ def main() -> None:
     parser.add_argument("--synthetic-epochs", type=int, default=5)
     parser.add_argument("--synthetic-repeats", type=int, default=2)
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--synthetic-scale", type=float, default=0.1,
+                        help="share of the 360K shape for the speed table (default 0.1; 1.0: about 110 s an LMF epoch)")
     args = parser.parse_args()
 
     import numpy as np
@@ -156,7 +158,7 @@ def main() -> None:
         speed = {}
         if not args.skip_synthetic:
             start = time.perf_counter()
-            data = make_synthetic(0.1, random_state=42)
+            data = make_synthetic(args.synthetic_scale, random_state=42)
             sp.save_npz(tmp / "synthetic.npz", data.user_items.astype(np.float32), compressed=False)
             print(f"\n{data} (generated in {time.perf_counter() - start:.0f} s)", flush=True)
             del data
@@ -174,7 +176,8 @@ def main() -> None:
         print(f"{label:<6}{kind:<15}{factors:>4}{epochs:>7}{median(r, 'map10'):>9.4f}{median(r, 'seconds'):>8.2f}"
               f"{ratio:>13}{median(r, 'map10') / popularity:>10.1f}x")
     if speed:
-        print(f"\nsynthetic, 1/10 of the 360K shape: seconds per epoch (fit time / {args.synthetic_epochs} epochs), "
+        print(f"\nsynthetic, {args.synthetic_scale:g} of the 360K shape: seconds per epoch (fit time / "
+              f"{args.synthetic_epochs} epochs), "
               f"medians over {args.synthetic_repeats} rounds, {args.threads} threads")
         print(f"{'model':<6}{'implementation':<15}{'k':>4}{'s/epoch':>9}{'peak MiB':>10}{'time vs implicit':>18}"
               f"{'memory vs implicit':>20}")
