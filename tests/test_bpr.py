@@ -1,5 +1,6 @@
 """BPR: the numba kernel against the NumPy reference, the sampler, reproducibility, inputs and quality."""
 
+import numba
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,6 +10,9 @@ from recsys_utils.bpr import BayesianPersonalizedRanking
 from recsys_utils.sgd_common import nonempty
 from recsys_utils.synthetic import make_synthetic
 from recsys_utils.utils import kernel_threads
+
+#: Every thread numba may use: 2 in `make test`, 1 in `make test-portable` (then "many" is one).
+ALL_THREADS = numba.config.NUMBA_NUM_THREADS
 
 
 @pytest.fixture
@@ -88,7 +92,7 @@ def test_pairs_are_a_positive_and_a_negative_of_the_user_whatever_the_threads(us
     assert dense[users, positives].all()
     assert (negatives >= 0).all() and not dense[users, negatives].any()
     assert not (negatives == 11).any()  # never an item nobody has
-    again = draw(user_items, by_popularity, threads=2)
+    again = draw(user_items, by_popularity, threads=ALL_THREADS)
     assert np.array_equal(positives, again[0]) and np.array_equal(negatives, again[1])
     other = draw(user_items, by_popularity, stream=2)
     assert not np.array_equal(negatives, other[1])
@@ -133,8 +137,8 @@ def test_one_thread_fits_are_bitwise_repeatable_and_two_threads_draw_the_same_pa
     assert not np.array_equal(fit(1, seed=8).item_factors, first.item_factors)
     # Two threads share item rows without locks (Hogwild): the pairs are the same, the factors need not be
     # bitwise, but the fit is as good.
-    assert np.array_equal(draw(synthetic, threads=2)[1], draw(synthetic, threads=1)[1])
-    two = fit(2)
+    assert np.array_equal(draw(synthetic, threads=ALL_THREADS)[1], draw(synthetic, threads=1)[1])
+    two = fit(ALL_THREADS)
     assert two.history[-1]["correct"] == pytest.approx(first.history[-1]["correct"], abs=0.01)
 
 
