@@ -8,9 +8,11 @@ so peak memory is the process's own, alternating:
 * blog:   the blog's loader (``pandas.read_table`` + categories + ``coo_matrix``), the peer;
 * cached: ``load_dataset(path)`` once the binary cache exists.
 
-Prints medians over ``--repeats`` runs and ratios. Usage:
+Prints medians over ``--repeats`` runs and ratios; ``--profile`` adds where our
+parse spends its time (cProfile, one more run, the functions of most own time;
+the worker threads' parsing shows as the main thread's waits). Usage:
 
-    python benchmarks/bench_load.py [--scale 1.0] [--repeats 3]
+    python benchmarks/bench_load.py [--scale 1.0] [--repeats 3] [--profile]
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ if kind == "blog":
     m = sp.coo_matrix((data["plays"].astype(np.float32),
                        (data["user"].cat.codes.copy(), data["artist"].cat.codes.copy()))).tocsr()
     shape, nnz = m.shape, m.nnz
+elif kind == "profile":
+    import cProfile, io, pstats
+    profile = cProfile.Profile()
+    d = profile.runcall(load_dataset, path, use_cache=False, show_progress=False)
+    shape, nnz = d.user_items.shape, d.nnz
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
+    print(out.getvalue(), file=sys.stderr)
 else:
     d = load_dataset(path, use_cache=(kind == "cached"), show_progress=False)
     shape, nnz = d.user_items.shape, d.nnz
@@ -58,6 +68,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", action="store_true", help="also profile one parse")
     args = parser.parse_args()
 
     from recsys_utils.formats import write_lastfm_360k
@@ -76,6 +87,17 @@ def main() -> None:
               f"{data.nnz:,} lines, {path.stat().st_size / 2**20:,.0f} MiB "
               f"(generated in {generated:.1f} s, written in {written:.1f} s)")
         del data
+
+        if args.profile:
+            import subprocess
+            import sys
+
+            from common import PEAK_RSS
+            profiled = subprocess.run([sys.executable, "-c", PEAK_RSS + CHILD, "profile", str(path), str(tmp / "cache")],
+                                      check=True, capture_output=True, text=True)
+            lines = [line for line in profiled.stderr.splitlines() if line.strip()]
+            start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+            print("where our parse spends its time (cProfile, own time):\n" + "\n".join(lines[start - 1:]) + "\n")
 
         results: dict[str, list[dict]] = {"ours": [], "blog": [], "cached": []}
         run("cached", path, tmp / "cache")  # builds the cache once

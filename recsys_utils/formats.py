@@ -5,50 +5,28 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from .playdata import ParseReport, PlayData
-from .tsv import read_tsv
+from .tsv import read_tsv, read_tsv_blocks
 
 log = logging.getLogger(__name__)
 
 #: Official MD5 of usersha1-artmbid-artname-plays.tsv (the dataset's README.txt).
 LASTFM_360K_MD5 = "be672526eb7c69495c27ad27803148f1"
 LASTFM_360K_COLUMNS = ("user", "mbid", "artist", "plays")
+TEXT_COLUMNS = ("user", "mbid", "artist")
 
 
 class DataIntegrityWarning(UserWarning):
     """A data file is readable but is not the file that was published."""
-
-
-class Vocabulary:
-    """Maps strings to consecutive integer ids, one block of values at a time."""
-
-    def __init__(self) -> None:
-        self.index: dict[str, int] = {}
-
-    def encode(self, values: np.ndarray) -> np.ndarray:
-        """Ids of ``values`` (new strings get the next free ids)."""
-        codes, uniques = pd.factorize(values)
-        index = self.index
-        ids = np.fromiter(
-            (index.setdefault(s, len(index)) for s in uniques), dtype=np.int64, count=len(uniques)
-        )
-        return ids[codes].astype(np.int32)
-
-    def get(self, value: str) -> int:
-        """The id of ``value``, or -1 if it was never encoded."""
-        return self.index.get(value, -1)
-
-    def strings(self) -> np.ndarray:
-        """Every encoded string, at its id."""
-        out = np.empty(len(self.index), dtype=object)
-        out[list(self.index.values())] = list(self.index.keys())
-        return out
 
 
 def _mode_per_group(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.ndarray:
@@ -56,13 +34,27 @@ def _mode_per_group(group: np.ndarray, value: np.ndarray, n_groups: int) -> np.n
     out = np.full(n_groups, -1, dtype=np.int64)
     if len(group) == 0:
         return out
-    base = int(value.max()) + 1
-    keys, counts = np.unique(group.astype(np.int64) * base + value, return_counts=True)
-    g, v = keys // base, keys % base
-    order = np.lexsort((-counts, g))
-    g_sorted = g[order]
-    first = order[np.r_[True, g_sorted[1:] != g_sorted[:-1]]]
-    out[g[first]] = v[first]
+    # Most groups hold one value only (an artist's name comes with one MBID): they are settled by
+    # any of their values; only the rows of the other groups are counted.
+    some_value = np.zeros(n_groups, dtype=np.int64)
+    some_value[group] = value
+    present = np.zeros(n_groups, dtype=bool)
+    present[group] = True
+    mixed = np.zeros(n_groups, dtype=bool)
+    mixed[group[value != some_value[group]]] = True
+    settled = present & ~mixed
+    out[settled] = some_value[settled]
+    rows = mixed[group]
+    group, value = group[rows], value[rows]
+    if len(group) == 0:
+        return out
+    # A groups x values matrix of counts, repeated pairs summed and each row's values sorted:
+    # the first largest count of a row is at its smallest value.
+    counts = sp.csr_matrix((np.ones(len(group), dtype=np.int32), (group, value)),
+                           shape=(n_groups, int(value.max()) + 1))
+    counts.sum_duplicates()
+    has = np.flatnonzero(mixed)
+    out[has] = np.asarray(counts[has].argmax(axis=1)).ravel()
     return out
 
 
@@ -165,16 +157,15 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     """
     path = Path(path)
     report = ParseReport(source=str(path), expected_md5=LASTFM_360K_MD5)
-    users, artists, mbids = Vocabulary(), Vocabulary(), Vocabulary()
-    named, unnamed = _read_360k_rows(path, report, users, artists, mbids, show_progress)
-    mbid_strings = mbids.strings()
-    no_mbid = mbids.get("")
+    rows = _read_360k_rows(path, report, show_progress)
+    named, unnamed, users, raw_names, mbid_strings = _encode_360k_rows(rows, report)
+    no_mbid = _index_of(mbid_strings, "")
     user_of, artist_of, mbid_of, plays = _name_by_mbid(named, unnamed, no_mbid, len(mbid_strings), report)
     if len(plays) == 0:
         raise _no_readable_rows(report)
-    names, artist_of = _merge_quoted_names(artists.strings(), artist_of, report)
+    names, artist_of = _merge_quoted_names(raw_names, artist_of, report)
 
-    user_ids, user_new = _sorted_labels(users.strings())
+    user_ids, user_new = _sorted_labels(users)
     artist_names, artist_new = _sorted_labels(names)
     artist_mbids = _most_common_mbids(artist_of, mbid_of, mbid_of != no_mbid, mbid_strings, artist_new)
 
@@ -188,45 +179,67 @@ def read_lastfm_360k(path: str | os.PathLike, *, show_progress: bool = True) -> 
     return PlayData(user_items, artist_names, user_ids, artist_mbids=artist_mbids, report=report, name="lastfm-360k")
 
 
-def _read_360k_rows(
-    path: Path, report: ParseReport, users: Vocabulary, artists: Vocabulary, mbids: Vocabulary, show_progress: bool
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """All blocks of the file encoded, as in :func:`_encode_360k_block`; no block at all is an error."""
-    parts: list[tuple[np.ndarray, ...]] = []
-    unnamed: list[tuple[np.ndarray, ...]] = []  # rows with an empty artist name
-    for block in read_tsv(path, LASTFM_360K_COLUMNS, report, integer_columns=["plays"], show_progress=show_progress):
-        # Rows with no user id or zero plays are counted in the report and left out.
-        named_part, unnamed_part = _encode_360k_block(block, report, users, artists, mbids)
-        parts.append(named_part)
-        unnamed.append(unnamed_part)
-    if not parts:
+def _read_360k_rows(path: Path, report: ParseReport, show_progress: bool) -> dict[str, np.ndarray]:
+    """Every good line of the file: per text column its codes and distinct values (``"<name>_values"``,
+    in order of first appearance in the file), ``plays`` and ``line``; no good line is an error."""
+    blocks = list(read_tsv_blocks(path, LASTFM_360K_COLUMNS, report, integer_columns=["plays"],
+                                  show_progress=show_progress))
+    if not blocks:
         raise _no_readable_rows(report)
-    return _concatenate_parts(parts), _concatenate_parts(unnamed)
+    rows = {"line": np.concatenate([block.lines for block in blocks]),
+            "plays": np.concatenate([block.table.column("plays").to_numpy() for block in blocks])}
+
+    def unify(name: str) -> tuple[np.ndarray, pa.Array]:
+        column = pa.Table.from_arrays([pa.chunked_array([c for block in blocks for c in block.table.column(name).chunks])],
+                                      names=[name]).unify_dictionaries().column(0)
+        codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks])
+        return codes, column.chunk(0).dictionary
+
+    with ThreadPoolExecutor(2) as pool:  # pyarrow hashes without the GIL
+        for name, (codes, values) in zip(TEXT_COLUMNS, pool.map(unify, TEXT_COLUMNS)):
+            rows[name], rows[f"{name}_values"] = codes, values
+    return rows
 
 
-def _concatenate_parts(parts: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
-    """Tuples of arrays joined field by field."""
-    return tuple(np.concatenate([part[i] for part in parts]) for i in range(len(parts[0])))
+def _index_of(values, value) -> int:
+    """Where ``value`` is in ``values`` (a pyarrow or NumPy array), or -1."""
+    if isinstance(values, pa.Array):
+        return pc.index(values, value).as_py()
+    found = np.flatnonzero(values == value)
+    return int(found[0]) if len(found) else -1
 
 
-def _encode_360k_block(
-    block: pd.DataFrame, report: ParseReport, users: Vocabulary, artists: Vocabulary, mbids: Vocabulary
-) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """Ids of a block's rows, (user, artist, mbid, plays) if named, else (user, mbid, plays, line)."""
-    lines = block["line"].to_numpy()
-    no_user = (block["user"] == "").to_numpy()
-    zero = block["plays"].to_numpy() == 0
+def _compact(codes: np.ndarray, values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Codes renumbered 0, 1, ... over the values they use (order kept), and those values as str."""
+    used = np.zeros(len(values), dtype=bool)
+    used[codes] = True
+    new_code = (np.cumsum(used) - 1).astype(np.int32)
+    strings = values.filter(pa.array(used)).cast(pa.string()).to_numpy(zero_copy_only=False)
+    return new_code[codes], strings.astype(object)
+
+
+def _encode_360k_rows(
+    rows: dict[str, np.ndarray], report: ParseReport
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """Rows with no user id or zero plays counted and left out; the rest as ids: named rows
+    (user, artist, mbid, plays), rows with an empty name (user, mbid, plays, line), and the users,
+    names and MBIDs the ids stand for (in order of first appearance in the file)."""
+    lines = rows["line"]
+    no_user = rows["user"] == _index_of(rows["user_values"], b"")
+    zero = rows["plays"] == 0
     report.drop("no user id", lines[no_user])
     report.drop("zero plays", lines[zero & ~no_user])
-    block = block[~(no_user | zero)]
-    names = block["artist"].to_numpy()
-    no_name = names == ""
-    u = users.encode(block["user"].to_numpy())
-    m = mbids.encode(block["mbid"].to_numpy())
-    p = block["plays"].to_numpy()
-    unnamed = (u[no_name], m[no_name], p[no_name], block["line"].to_numpy()[no_name])
+    keep = ~(no_user | zero)
+    if not keep.all():
+        rows = {name: (rows[name][keep] if isinstance(rows[name], np.ndarray) else rows[name]) for name in rows}
+    user_of, users = _compact(rows["user"], rows["user_values"])
+    mbid_of, mbids = _compact(rows["mbid"], rows["mbid_values"])
+    no_name = rows["artist"] == _index_of(rows["artist_values"], b"")
     named = ~no_name
-    return (u[named], artists.encode(names[named]), m[named], p[named]), unnamed
+    artist_of, names = _compact(rows["artist"][named], rows["artist_values"])
+    plays = rows["plays"]
+    unnamed = (user_of[no_name], mbid_of[no_name], plays[no_name], rows["line"][no_name])
+    return (user_of[named], artist_of, mbid_of[named], plays[named]), unnamed, users, names, mbids
 
 
 def _name_by_mbid(

@@ -24,11 +24,11 @@ REQUIRED = {
     "numpy": "numpy", "scipy": "scipy", "pandas": "pandas", "numba": "numba", "annoy": "annoy",
     "pynndescent": "pynndescent", "matplotlib": "matplotlib", "altair": "altair", "vl_convert": "vl-convert-python",
     "tqdm": "tqdm", "pooch": "pooch", "threadpoolctl": "threadpoolctl", "xxhash": "xxhash",
-    "rapidfuzz": "rapidfuzz", "ipywidgets": "ipywidgets", "jupyterlab": "jupyterlab",
+    "rapidfuzz": "rapidfuzz", "ipywidgets": "ipywidgets", "jupyterlab": "jupyterlab", "pyarrow": "pyarrow",
 }
 #: Only the tests and benchmarks need these.
 OPTIONAL = {"pytest": "pytest", "nbval": "nbval", "implicit": "implicit", "playwright": "playwright",
-            "pyspark": "pyspark", "pyarrow": "pyarrow"}
+            "pyspark": "pyspark"}
 #: The Java release pyspark 4 (notebook 05) needs.
 MIN_JAVA = 17
 HETREC_FILES = ("hetrec2011-lastfm-2k/user_artists.dat", "hetrec2011-lastfm-2k/artists.dat")

@@ -171,3 +171,53 @@ def test_a_name_both_quoted_and_plain_is_one_artist(tmp_path):
     assert list(data.artist_names) == ['lee "scratch" perry', "other"]
     assert data.user_items.toarray().tolist() == [[5.0, 0.0], [0.0, 1.0]]
     assert data.report.names_unquoted == 1 and data.report.duplicates_merged == 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_most_frequent_value_of_each_group_matches_a_counter(seed):
+    from collections import Counter
+
+    from recsys_utils.formats import _mode_per_group
+
+    rng = np.random.default_rng(seed)
+    n_groups = 60
+    # Half the groups hold one value, the others several, with ties; group 0 is empty.
+    group = rng.integers(1, n_groups, size=3000)
+    value = np.where(group % 2 == 0, group * 7 % 11, rng.integers(0, 5, size=3000))
+    expected = np.full(n_groups, -1)
+    for g in range(n_groups):
+        counts = Counter(value[group == g].tolist())
+        if counts:
+            top = max(counts.values())
+            expected[g] = min(v for v, c in counts.items() if c == top)
+    assert (_mode_per_group(group, value, n_groups) == expected).all()
+    assert (_mode_per_group(group[:0], value[:0], n_groups) == -1).all()
+
+
+def test_a_line_of_empty_fields_is_not_a_blank_line(tmp_path):
+    # pyarrow reads a blank line and a line of three tabs alike; the report must not.
+    data = read(write(tmp_path, f"{U1}\t\tx\t1\n\t\t\t\n\n{U2}\t\ty\t2\n"))
+    assert data.report.dropped == {"plays not a whole number": 1, "blank line": 1}
+    assert data.report.first_lines == {"plays not a whole number": [2], "blank line": [3]}
+
+
+@pytest.mark.parametrize("num_threads", [1, 2, 3])
+def test_blocks_parsed_on_any_number_of_threads_give_the_same_rows(tmp_path, num_threads):
+    from recsys_utils.tsv import read_tsv_blocks
+
+    data = make_synthetic(0.0002, random_state=5)  # ~3,500 lines in blocks of 4 KiB: buffers are reused
+    path = tmp_path / "s.tsv"
+    write_lastfm_360k(data, path)
+    text = path.read_bytes().splitlines(keepends=True)
+    text[100] = b"not a row\n"  # a block that takes NumPy's path
+    path.write_bytes(b"".join(text))
+    reports = [ParseReport("a"), ParseReport("b")]
+    runs = [list(read_tsv_blocks(path, LASTFM_360K_COLUMNS, report, integer_columns=["plays"], block_bytes=4096,
+                                 show_progress=False, num_threads=threads))
+            for report, threads in zip(reports, [1, num_threads])]
+    for name in ("user", "artist", "plays"):
+        left, right = ([v for block in run for v in block.table.column(name).to_pylist()] for run in runs)
+        assert left == right and len(left) == data.nnz - 1
+    assert [line for block in runs[1] for line in block.lines.tolist()] == [n for n in range(1, data.nnz + 1) if n != 101]
+    assert reports[0].dropped == reports[1].dropped == {"not 4 tab-separated fields": 1}
+    assert reports[1].first_lines["not 4 tab-separated fields"] == [101]
