@@ -3,9 +3,9 @@
 Every kernel runs ``prange`` over rows and computes each row from that row's
 data alone, in a fixed order, so results do not depend on the number of
 threads or on how rows are shared among them. Factors are row-major float32:
-a row is one contiguous 50-float vector, read once per pass and kept in cache
-for the passes that follow; the CG kernel prefetches the rows of the next few
-items, which hides most of the memory latency of the first pass. Inner loops
+a row is one contiguous 50-float vector. The CG kernel prefetches the rows of
+the next few items, which hides most of the memory latency of its first pass,
+and gathers them into one block that its later passes read in order. Inner loops
 over the factor dimension are plain loops that numba vectorises
 (``fastmath`` lets it reorder the sums). A loop that both sums and stores is
 vectorised only after run-time checks on where its arrays lie, so its sum could
@@ -57,17 +57,28 @@ def prefetch_row(typingctx, matrix, row):
 
 @njit(parallel=True, fastmath=True, cache=True)
 def gram(Y):
-    """YᵀY in float64, summed in fixed chunks of rows and then in chunk order."""
+    """YᵀY in float64, summed in fixed chunks of rows and then in chunk order.
+
+    Each chunk is copied transposed into float64, so every entry of its YᵀY is
+    one contiguous dot product of two columns (vectorised, in a loop that only
+    reads, in an order that depends on the chunk's length alone).
+    """
     n, k = Y.shape
     n_chunks = (n + GRAM_CHUNK - 1) // GRAM_CHUNK
     partial = np.zeros((n_chunks, k, k))
     for c in prange(n_chunks):
-        out = partial[c]
-        for i in range(c * GRAM_CHUNK, min(n, (c + 1) * GRAM_CHUNK)):
+        lo = c * GRAM_CHUNK
+        hi = min(n, lo + GRAM_CHUNK)
+        columns = np.empty((k, hi - lo))
+        for i in range(lo, hi):
             for a in range(k):
-                ya = np.float64(Y[i, a])
-                for b in range(k):
-                    out[a, b] += ya * Y[i, b]
+                columns[a, i - lo] = Y[i, a]
+        out = partial[c]
+        for a in range(k):
+            for b in range(a + 1):
+                s = dot(columns[a], columns[b])
+                out[a, b] = s
+                out[b, a] = s
     total = np.zeros((k, k))
     for c in range(n_chunks):
         total += partial[c]
@@ -157,6 +168,11 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
     with nothing stored gets x = 0, the exact solution (CG would only shrink
     it towards 0, leaving noise that normalised factors blow up to unit length).
 
+    The first pass gathers the row's item factors from their random places in
+    ``Y`` into one contiguous block, which every CG step then reads in order
+    (a popular artist's listeners do not fit in cache: without the block, each
+    step would fetch them from memory again).
+
     Bitwise reproducible: LLVM vectorises a loop only after run-time checks on
     where its arrays lie in memory, and takes a scalar path otherwise. A sum in
     a loop that also stores would then be added in another order depending on
@@ -173,6 +189,7 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
             prefetch_row(Y, indices[jj])
         scratch = np.empty((4, k), dtype=X.dtype)
         x, r, p, Ap = scratch[0], scratch[1], scratch[2], scratch[3]
+        rows = np.empty((stop - start, k), dtype=X.dtype)  # Y[indices[start:stop]], gathered once
         x[:] = X[u]
         for a in range(k):  # r = b - A x, with b = Yᵀ C_u p_u
             r[a] = -row_dot(YtY_reg, a, x)
@@ -180,10 +197,13 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
             if jj + PREFETCH_AHEAD < stop:
                 prefetch_row(Y, indices[jj + PREFETCH_AHEAD])
             i = indices[jj]
-            c = data[jj]
-            w = c - (c - np.float32(1.0)) * row_dot(Y, i, x)
+            j = jj - start
             for a in range(k):
-                r[a] += w * Y[i, a]
+                rows[j, a] = Y[i, a]
+            c = data[jj]
+            w = c - (c - np.float32(1.0)) * row_dot(rows, j, x)
+            for a in range(k):
+                r[a] += w * rows[j, a]
         p[:] = r
         rs_old = dot(r, r)
         for _ in range(cg_steps):
@@ -191,11 +211,10 @@ def cg_sweep(indptr, indices, data, Y, YtY_reg, X, cg_steps):
                 break
             for a in range(k):
                 Ap[a] = row_dot(YtY_reg, a, p)
-            for jj in range(start, stop):
-                i = indices[jj]
-                w = (data[jj] - np.float32(1.0)) * row_dot(Y, i, p)
+            for j in range(stop - start):
+                w = (data[start + j] - np.float32(1.0)) * row_dot(rows, j, p)
                 for a in range(k):
-                    Ap[a] += w * Y[i, a]
+                    Ap[a] += w * rows[j, a]
             alpha = rs_old / dot(p, Ap)
             for a in range(k):
                 x[a] += alpha * p[a]

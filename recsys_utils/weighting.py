@@ -44,10 +44,11 @@ def bm25_weight(X, K1: float = 100, B: float = 0.8) -> sp.csr_matrix:
     if K1 < 0 or not 0 <= B <= 1:
         raise ValueError(f"need K1 >= 0 and 0 <= B <= 1, got K1={K1}, B={B}")
     X = nonnegative_counts(X)
-    row_sums = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
-    length_norm = (1.0 - B) + B * row_sums / row_sums.mean()
     rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     data = X.data.astype(np.float64)
+    # Summed in float64 in column order: bm25_confidence sums the same numbers in the same order.
+    row_sums = np.bincount(rows, weights=data, minlength=X.shape[0])
+    length_norm = (1.0 - B) + B * row_sums / row_sums.mean()
     X.data = (data * (K1 + 1.0) / (K1 * length_norm[rows] + data) * _idf(X)[X.indices]).astype(np.float32)
     return X
 

@@ -242,3 +242,17 @@ def test_confidences_and_playdata_input():
     with pytest.raises(ValueError, match="non-negative"):
         log_confidence(-plays)
     assert check_user_items(plays).dtype == np.float32
+
+
+def test_bm25_confidence_is_the_blogs_transposed_bm25_bit_for_bit_at_a_realistic_size():
+    from recsys_utils.synthetic import make_synthetic
+
+    plays = make_synthetic(0.01, random_state=4).user_items  # ~175,000 plays, heavy-tailed
+    ours = bm25_confidence(plays)
+    blog = bm25_weight(plays.T.tocsr()).T.tocsr()
+    blog.sort_indices()
+    assert ours.dtype == np.float32 and ours.has_sorted_indices
+    assert (ours.indptr == blog.indptr).all() and (ours.indices == blog.indices).all()
+    assert np.array_equal(ours.data.view(np.uint32), blog.data.view(np.uint32))
+    with pytest.raises(ValueError, match="K1"):
+        bm25_confidence(plays, K1=-1)
