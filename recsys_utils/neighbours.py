@@ -1,8 +1,9 @@
 """Related items from item factors: cosine similarity, one item or every item.
 
 * :class:`TopRelated`: the blog's exact search for one item at a time.
-* :func:`all_related`: related lists for every item: exactly, in blocks of
-  BLAS products with bounded memory, or approximately (:mod:`recsys_utils.ann`).
+* :func:`all_related`: related lists for every item: exactly, in tiles of
+  BLAS products merged into the lists while in cache, or approximately
+  (:mod:`recsys_utils.ann`).
 
 Name lookup, row normalisation and the top-n selection they share with
 :mod:`recsys_utils.ann` live in :mod:`recsys_utils.utils`.
@@ -11,17 +12,23 @@ Name lookup, row normalisation and the top-n selection they share with
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 
 from .ann import ApproximateTopRelated, nndescent_related
 from .utils import (ItemNames, UnknownItemError, check_item_indices, check_n, check_whole_number, limit_threads,
-                    normalize_rows, progress_bar, resolve_item, spread_rows, top_n, top_n_rows)
+                    merge_tile_top_n, merge_top_n, normalize_rows, progress_bar, resolve_item, spread_rows, top_n)
 
 __all__ = ["ItemNames", "TopRelated", "UnknownItemError", "all_related", "normalize_rows"]
 
-SCORE_BLOCK_BYTES = 128 << 20  # memory for one block of similarity scores
-MIN_BLOCK_ROWS = 256  # fewer rows per BLAS product waste most of its speed
+SCORE_BLOCK_BYTES = 128 << 20  # memory for tiles of similarity scores: one per core
+# Side of a tile of scores: 3.5 MiB, in L3 beside the other threads' tiles while its top n are merged.
+# Not 1024: rows 4 KiB apart alias in the cache, and the BLAS product runs 20% slower.
+TILE_ROWS = 960
+MIN_TILE_ROWS = 256  # smaller BLAS products waste most of its speed
 
 
 class TopRelated:
@@ -123,14 +130,23 @@ def all_related(
     item_factors : ndarray, shape (n_items, factors)
     n : int
     method : {"exact", "annoy", "nndescent"}
-        ``"exact"``: blocks of rows against all items, one BLAS product each,
-        memory for scores bounded by ``block_bytes``; equal scores are ordered
-        by item index. ``"annoy"``: the blog's Annoy index
+        ``"exact"``: every cosine, in square tiles of BLAS products
+        (single-threaded, one per thread) on and above the diagonal: the
+        product is symmetric, so a tile also stands for its mirror image
+        below it. Each tile is merged into the lists as soon as it is
+        computed, while still in cache
+        (:func:`recsys_utils.utils.merge_tile_top_n`). Memory for the tiles
+        is bounded by ``block_bytes``; each thread keeps lists of its own
+        (``n_items x n x 8`` bytes), merged at the end. Equal scores are
+        ordered by item index, and the lists are the same whatever the
+        threads. ``"annoy"``: the blog's Annoy index
         (:class:`recsys_utils.ann.ApproximateTopRelated`, options ``n_trees``,
         ``search_k``), queries spread over threads. ``"nndescent"``:
         pynndescent's k-NN graph (:func:`recsys_utils.ann.nndescent_related`,
         option ``n_neighbors``).
     block_bytes : int
+        The exact method's memory for scores (a tile's side is at least
+        ``MIN_TILE_ROWS``, whatever ``block_bytes``).
     show_progress : bool
     random_state : int
         Seeds the approximate methods.
@@ -157,22 +173,83 @@ def all_related(
                                  show_progress=show_progress, **options)
     keep = np.flatnonzero(factors.any(axis=1))
     width = max(0, min(n, len(keep) - 1))
-    with limit_threads(num_threads):
-        found, found_scores = _exact_related(factors[keep], width, block_bytes, show_progress)
+    with limit_threads(num_threads, blas_threads=1) as threads:
+        found, found_scores = _exact_related(factors[keep], width, block_bytes, show_progress, threads)
     return spread_rows(keep, len(factors), n, found, found_scores)
 
 
-def _exact_related(unit: np.ndarray, n: int, block_bytes: int, show_progress: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top ``n`` of every row of ``unit`` (unit rows) among the others, in blocks of BLAS products."""
+def _tile_rows(n_items: int, block_bytes: int) -> int:
+    """The side of a tile: :data:`TILE_ROWS`, less if ``block_bytes`` must hold one tile per core.
+
+    It depends on the machine's cores, not on the threads of a call: the tiles,
+    and so every score, are the same whatever ``num_threads``.
+    """
+    most = math.isqrt(max(block_bytes, 0) // (4 * numba.config.NUMBA_NUM_THREADS))
+    return max(min(MIN_TILE_ROWS, n_items), min(TILE_ROWS, n_items, most))
+
+
+def _exact_related(unit: np.ndarray, n: int, block_bytes: int, show_progress: bool,
+                   threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top ``n`` of every row of ``unit`` (unit rows) among the others, in tiles on and above the diagonal.
+
+    A strip is the tiles of one block of rows, from the diagonal to the right;
+    threads take strips in turn, each into lists of its own (merged at the
+    end) beside one shared floor. The last strip (the shortest) comes first:
+    most items then meet their first candidates, when their lists take many
+    of them, along their own row of a tile, with one floor for the whole row,
+    rather than down a column, with one floor per column (40% less time
+    merging, measured on 60,000 random vectors).
+    """
     n_items = len(unit)
     if n == 0:
         return np.empty((n_items, 0), np.int32), np.empty((n_items, 0), np.float32)
-    block = max(min(MIN_BLOCK_ROWS, n_items), min(n_items, block_bytes // (4 * n_items)))
-    indices = np.empty((n_items, n), dtype=np.int32)
-    scores = np.empty((n_items, n), dtype=np.float32)
-    starts = range(0, n_items, block)
-    for start in progress_bar(starts, total=math.ceil(n_items / block), desc="related items", unit="block",
-                      disable=not show_progress, leave=False):
-        stop = min(start + block, n_items)
-        indices[start:stop], scores[start:stop] = top_n_rows(unit[start:stop] @ unit.T, n, start)
-    return indices, scores
+    side = _tile_rows(n_items, block_bytes)
+    starts = range(0, n_items, side)
+    threads = min(threads, len(starts))
+    lists = [(np.full((n_items, n), -np.inf, np.float32), np.full((n_items, n), -1, np.int32))
+             for _ in range(threads)]
+    floor = np.full(n_items, -np.inf, np.float32)  # shared: what one thread has beaten, the others skip
+    strips = iter(range(len(starts) - 1, -1, -1))
+    lock = threading.Lock()
+    stop = threading.Event()
+    bar = progress_bar(total=len(starts) * (len(starts) + 1) // 2, desc="related items", unit="tile",
+                       disable=not show_progress, leave=False)
+
+    def work(best: np.ndarray, indices: np.ndarray) -> None:
+        buffer = np.empty(side * side, np.float32)
+        while not stop.is_set():
+            with lock:
+                strip = next(strips, None)
+            if strip is None:
+                return
+            first = starts[strip]
+            rows = unit[first:first + side]
+            for first_column in starts[strip:]:
+                if stop.is_set():
+                    return
+                columns = unit[first_column:first_column + side]
+                # a C-contiguous tile even at the edges, so that the kernel has one layout to compile
+                tile = buffer[:len(rows) * len(columns)].reshape(len(rows), len(columns))
+                np.matmul(rows, columns.T, out=tile)
+                merge_tile_top_n(tile, first, first_column, best, indices, floor, first_column != first)
+            with lock:
+                bar.update(len(starts) - strip)
+
+    try:
+        if threads == 1:
+            work(*lists[0])
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                running = [pool.submit(work, *state) for state in lists]
+                try:
+                    for task in running:
+                        task.result()
+                except BaseException:
+                    stop.set()  # the other threads finish their tile and return
+                    raise
+    finally:
+        bar.close()
+    best, indices = lists[0]
+    for other_best, other_indices in lists[1:]:
+        merge_top_n(best, indices, other_best, other_indices)
+    return indices, best

@@ -239,6 +239,142 @@ def top_n_rows(scores, n, first_row):
     return indices, best
 
 
+#: Columns of a tile row that are tested together (SIMD) before they are looked at one by one.
+TILE_SCAN = 32
+
+
+@njit(cache=True)
+def _rank_insert(best, indices, item, score, other):
+    """Put ``other`` with ``score`` in ``item``'s sorted list if it ranks there (higher score, then lower index)."""
+    last = best.shape[1] - 1
+    if score < best[item, last] or (score == best[item, last] and other > indices[item, last]):
+        return
+    pos = last
+    while pos > 0 and (best[item, pos - 1] < score
+                       or (best[item, pos - 1] == score and indices[item, pos - 1] > other)):
+        best[item, pos] = best[item, pos - 1]
+        indices[item, pos] = indices[item, pos - 1]
+        pos -= 1
+    best[item, pos] = score
+    indices[item, pos] = other
+
+
+@njit(cache=True)
+def _any_at_least(scores, bound):
+    """Whether a score reaches ``bound``; written without an early exit, so that it compiles to SIMD."""
+    hit = False
+    for c in range(scores.shape[0]):
+        hit |= scores[c] >= bound
+    return hit
+
+
+@njit(cache=True)
+def _any_at_least_each(scores, bounds):
+    """Whether ``scores[c] >= bounds[c]`` for some ``c``, in SIMD as :func:`_any_at_least`."""
+    hit = False
+    for c in range(scores.shape[0]):
+        hit |= scores[c] >= bounds[c]
+    return hit
+
+
+@njit(nogil=True, cache=True)
+def merge_tile_top_n(tile, first_row, first_column, best, indices, floor, mirrored):
+    """Merge a tile of scores into per-item top-n lists, in place; an item never lists itself.
+
+    ``tile[r, c]`` scores item ``first_column + c`` for item ``first_row + r``.
+    Each list holds the best candidates merged so far, by higher score, then
+    lower index: the same lists whatever the order the tiles come in. Most
+    scores are below their item's ``floor``, and a row of the tile is first
+    compared with the floors in SIMD (a whole row, then :data:`TILE_SCAN`
+    columns at a time) before any score is looked at alone. With
+    ``mirrored``, the tile also holds the scores of its columns' items for its
+    rows' items (cosine is symmetric), which are merged too: one BLAS product
+    serves two tiles. The NumPy twin is :func:`merge_tile_top_n_reference`.
+    Runs without the GIL.
+
+    Parameters
+    ----------
+    tile : ndarray, shape (rows, columns), float32, C-contiguous
+    first_row, first_column : int
+        With ``mirrored``, the two ranges of items must not overlap (a tile
+        above the diagonal), or pairs would be merged twice.
+    best : ndarray, shape (n_items, n), float32
+        Scores, best first; ``-inf`` where a list has no item yet.
+    indices : ndarray, shape (n_items, n), int32
+        Items, -1 where a list has no item yet.
+    floor : ndarray, shape (n_items,), float32
+        Per item, a score that no candidate below it can beat into the final
+        top n: such candidates are skipped. Raised here to the last score of
+        the item's list once it is full. Several threads' lists may share one
+        floor, so that a thread skips what another has already beaten: the
+        last score of any full list is such a bound, and a racing write that
+        lowers an entry leaves another. Kept apart from ``best`` so that a
+        tile row is compared with the floors of its columns' items in SIMD.
+    mirrored : bool
+    """
+    rows, columns = tile.shape
+    last = best.shape[1] - 1
+    for r in range(rows):
+        item = first_row + r
+        scores = tile[r]
+        bound = floor[item]
+        if _any_at_least(scores, bound):
+            for c0 in range(0, columns, TILE_SCAN):
+                c1 = min(c0 + TILE_SCAN, columns)
+                if _any_at_least(scores[c0:c1], bound):
+                    for c in range(c0, c1):
+                        if scores[c] >= bound and first_column + c != item:
+                            _rank_insert(best, indices, item, scores[c], first_column + c)
+                            bound = max(bound, best[item, last])
+            if bound > floor[item]:
+                floor[item] = bound
+        if mirrored and _any_at_least_each(scores, floor[first_column:first_column + columns]):
+            for c0 in range(0, columns, TILE_SCAN):
+                c1 = min(c0 + TILE_SCAN, columns)
+                if _any_at_least_each(scores[c0:c1], floor[first_column + c0:first_column + c1]):
+                    for c in range(c0, c1):
+                        other = first_column + c
+                        if scores[c] >= floor[other]:
+                            _rank_insert(best, indices, other, scores[c], item)
+                            if best[other, last] > floor[other]:
+                                floor[other] = best[other, last]
+
+
+@njit(nogil=True, cache=True)
+def merge_top_n(best, indices, other_best, other_indices):
+    """Merge lists ``other_best``/``other_indices`` into ``best``/``indices``, kept as by :func:`merge_tile_top_n`."""
+    for item in range(best.shape[0]):
+        for k in range(other_best.shape[1]):
+            if other_indices[item, k] < 0:
+                break  # the rest of that list is empty too
+            _rank_insert(best, indices, item, other_best[item, k], other_indices[item, k])
+
+
+def merge_tile_top_n_reference(tile: np.ndarray, first_row: int, first_column: int, best: np.ndarray,
+                               indices: np.ndarray, floor: np.ndarray, mirrored: bool) -> None:
+    """:func:`merge_tile_top_n`'s slow twin: every list touched is sorted again with all its new candidates.
+
+    The same lists as the kernel's when ``floor`` is that of these lists alone (the kernel may
+    skip candidates below a higher floor that the twin keeps).
+    """
+    rows, columns = tile.shape
+
+    def merge(item, scores, others):
+        keep = others != item
+        scores = np.concatenate([best[item][indices[item] >= 0], scores[keep]])
+        others = np.concatenate([indices[item][indices[item] >= 0], others[keep]])
+        order = np.lexsort((others, -scores))[: best.shape[1]]
+        best[item], indices[item] = -np.inf, -1
+        best[item, : len(order)], indices[item, : len(order)] = scores[order], others[order]
+        floor[item] = max(floor[item], best[item, -1])
+
+    for r in range(rows):
+        merge(first_row + r, tile[r], first_column + np.arange(columns))
+    if mirrored:
+        for c in range(columns):
+            merge(first_column + c, tile[:, c], first_row + np.arange(rows))
+
+
 @njit(parallel=True, fastmath=True, cache=True)
 def dot_scores(vectors, item_factors):
     """``vectors @ item_factors.T`` (its NumPy twin) in float32, every score summed in one fixed order.
