@@ -162,14 +162,14 @@ def read_tsv(
         for name in columns:
             column = block.table.column(name).combine_chunks()
             if pa.types.is_dictionary(column.type):
-                frame[name] = decode_utf8(column.dictionary)[column.indices.to_numpy(zero_copy_only=False)]
+                frame[name] = _decode_utf8(column.dictionary)[column.indices.to_numpy(zero_copy_only=False)]
             else:
                 frame[name] = column.to_numpy()
         frame["line"] = block.lines
         yield frame
 
 
-def decode_utf8(values: pa.Array) -> np.ndarray:
+def _decode_utf8(values: pa.Array) -> np.ndarray:
     """Binary values as an object array of str (invalid UTF-8 becomes U+FFFD: only for unreferenced values)."""
     return np.array([b.decode("utf-8", "replace") for b in values.to_pylist()], dtype=object)
 
