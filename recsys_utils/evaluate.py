@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
-from .utils import canonical_csr, check_real, check_whole_number, top_n
+from .utils import canonical_csr, check_real, check_whole_number, normalize_rows, top_n
 
 ScoreFunction = Callable[[np.ndarray], np.ndarray]
 
@@ -79,6 +79,38 @@ def recall_at_n(approximate: np.ndarray, exact: np.ndarray) -> float:
     if not wanted.any():
         raise ValueError("the exact lists hold no item")
     hits = sum(np.intersect1d(a[a >= 0], e[e >= 0]).size for a, e in zip(approximate[:, :n], exact))
+    return hits / int(wanted.sum())
+
+
+def recall_at_n_with_ties(found: np.ndarray, exact: np.ndarray, exact_scores: np.ndarray,
+                          reference_factors: np.ndarray, tolerance: float = 1e-5) -> float:
+    """:func:`recall_at_n` where an item tied with the exact list's last counts as found.
+
+    Cosine ties are common in listening data: artists whose only listener is
+    the same user have the same direction, so which of them a list keeps is
+    decided by the last bits of the factors. Here a found item is a hit when
+    its cosine to the query under ``reference_factors`` (the factors that gave
+    ``exact``) is at least the exact list's last score less ``tolerance``.
+    At most as many found items count as the exact list holds.
+    """
+    found, exact, exact_scores = np.asarray(found), np.asarray(exact), np.asarray(exact_scores)
+    if found.ndim != 2 or exact.shape != exact_scores.shape or found.shape[0] != exact.shape[0] \
+            or reference_factors.shape[0] != exact.shape[0]:
+        raise ValueError(f"found {found.shape}, exact {exact.shape}, exact_scores {exact_scores.shape} and "
+                         f"reference_factors {reference_factors.shape} must cover the same items")
+    n = exact.shape[1]
+    wanted = (exact >= 0).sum(axis=1)
+    if not wanted.any():
+        raise ValueError("the exact lists hold no item")
+    unit = normalize_rows(reference_factors)
+    floor = np.where(wanted > 0, exact_scores[np.arange(len(exact)), np.maximum(wanted - 1, 0)], np.inf)
+    hits = 0
+    for lo in range(0, len(found), 8192):
+        rows = slice(lo, lo + 8192)
+        lists = found[rows, :n]
+        scores = np.einsum("ij,ikj->ik", unit[rows], unit[np.maximum(lists, 0)])
+        hit = (lists >= 0) & (scores >= floor[rows, None] - tolerance)
+        hits += int(np.minimum(hit.sum(axis=1), wanted[rows]).sum())
     return hits / int(wanted.sum())
 
 

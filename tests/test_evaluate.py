@@ -85,3 +85,16 @@ def test_recommendations_skip_listened_items_and_popularity_ranks_by_listeners(u
     oracle = lambda users: test[users].toarray()  # noqa: E731 - scores that know the answer
     assert evaluate_recommender(oracle, train, test, k=5)["recall@k"] == pytest.approx(
         np.mean(np.minimum(5, np.diff(test.indptr)[np.diff(test.indptr) > 0]) / np.diff(test.indptr)[np.diff(test.indptr) > 0]))
+
+
+def test_recall_with_ties_counts_an_item_tied_with_the_last_as_found():
+    from recsys_utils.evaluate import recall_at_n_with_ties
+
+    factors = np.array([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0], [0.0, 1.0], [-1.0, 0.0]])
+    exact = np.array([[1, 2], [0, 2], [3, 1], [2, 1], [3, 2]])
+    scores = np.array([[np.cos(0.0997), 0.0], [0.995, 0.0995], [1.0, 0.0995], [1.0, 0.0995], [0.0, 0.0]])
+    found = np.array([[1, 3], [0, 3], [3, 1], [2, 1], [2, 1]])  # 3 is tied with 2 where 2 was last
+    assert recall_at_n_with_ties(found, exact, scores, factors) == 1.0 - 1 / 10
+    assert recall_at_n(found, exact) < recall_at_n_with_ties(found, exact, scores, factors)
+    with pytest.raises(ValueError, match="same items"):
+        recall_at_n_with_ties(found[:2], exact, scores, factors)
