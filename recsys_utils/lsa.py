@@ -24,8 +24,9 @@ SOLVERS = ("block_krylov", "arpack")
 TILE_BYTES = 4 << 20
 #: Rows of the basis in one single-threaded BLAS call; fixed, so that sums are added in one order.
 DENSE_CHUNK_ROWS = 8192
-#: A new column whose part outside the basis is below this fraction of the block's largest column is lost.
-RANK_TOLERANCE = 1e-5
+#: A new column whose part outside the basis is below this fraction of the block's largest column is lost
+#: (about the square root of float32's epsilon: below it, the part is mostly rounding).
+RANK_TOLERANCE = 1e-3
 
 
 def lsa_factors(
@@ -121,8 +122,8 @@ def _block_krylov(X: sp.csr_matrix, factors: int, block_size: int, n_iter: int, 
     """Leading eigenpairs of ``X Xᵀ`` by Rayleigh-Ritz on a block Krylov basis: ``(U, singular values)``.
 
     The basis ``Q`` holds ``X Ω``, then ``X Xᵀ`` times each block in turn,
-    every new block orthonormalised against all earlier ones (Gram-Schmidt
-    twice). ``T = Qᵀ X Xᵀ Q`` is filled from the products themselves, so it
+    every new block orthonormalised against all earlier ones (see
+    :func:`_append_orthonormal`). ``T = Qᵀ X Xᵀ Q`` is filled from the products themselves, so it
     needs no recurrence to hold exactly; the eigenvectors of ``T`` for its
     ``factors`` largest eigenvalues, mapped back by ``Q``, are the factors.
     BLAS runs single-threaded on fixed chunks of rows in a pool of threads,
@@ -201,29 +202,34 @@ def _append_orthonormal(basis: np.ndarray, at: int, block: np.ndarray, coefficie
     """Orthonormalise ``block`` against ``basis[:, :at]`` and store it at ``basis[:, at:at + width]``.
 
     ``coefficients`` (``basis[:, :at]ᵀ block``, when already known) serve the
-    first Gram-Schmidt pass; a second pass removes what rounding left. The
-    block itself is then orthonormalised by Cholesky QR, twice (each pass is
-    two chunked products on every core; LAPACK's Householder QR of a tall
-    block runs on one core and took seconds). A column that the others
+    first Gram-Schmidt pass; the block is then orthonormalised by Cholesky QR,
+    projected once more and orthonormalised again (each pass is two chunked
+    products on every core; LAPACK's Householder QR of a tall block runs on
+    one core and took seconds). A column that the others
     already span (the space is invariant, or ``X`` has low rank) is replaced by
     a random direction: any orthonormal extension keeps the Rayleigh-Ritz step
     exact, because ``T`` is computed, not recurred.
     """
     previous = basis[:, :at]
+    n_rows = block.shape[0]
+    # "Lost" is judged against the incoming columns' size, which no attempt changes.
+    scale2 = float(np.einsum("ij,ij->j", block, block, dtype=np.float64).max(initial=0.0)) or 1.0
     for attempt in range(3):
         if at:
             _subtract(block, previous, coefficients if attempt == 0 and coefficients is not None
                       else _project(previous, block, pool), pool)
-            _subtract(block, previous, _project(previous, block, pool), pool)
-        gram = _project(block, block, pool)
-        r, lost = _cholesky(gram, RANK_TOLERANCE ** 2 * np.max(np.diag(gram), initial=0.0))
+        r, lost = _cholesky(_project(block, block, pool), RANK_TOLERANCE ** 2 * scale2)
         if not lost.any():
             block = _times(block, np.linalg.inv(r).astype(np.float32), pool)
+            if at:  # again, now that the columns are of unit length: what rounding left, scaled up with them
+                _subtract(block, previous, _project(previous, block, pool), pool)
             r, lost = _cholesky(_project(block, block, pool), RANK_TOLERANCE ** 2)
             if not lost.any():
                 basis[:, at:at + block.shape[1]] = _times(block, np.linalg.inv(r).astype(np.float32), pool)
                 return
-        block[:, lost] = rng.standard_normal((block.shape[0], int(lost.sum())), dtype=np.float32)
+            scale2 = 1.0  # the block is now of unit columns
+        block[:, lost] = rng.standard_normal((n_rows, int(lost.sum())), dtype=np.float32) * np.float32(
+            np.sqrt(scale2 / n_rows))
     raise RuntimeError("could not extend the Krylov basis with random directions")
 
 
