@@ -4,7 +4,7 @@ For Last.fm 2K (from ``RECSYS_DATA_DIR``; skipped, with the reason printed,
 when ``hetrec2011-lastfm-2k`` is not there) and for synthetic data of the
 Last.fm 360K shape (``--scale 1.0``: 358,868 users x 292,385 artists):
 
-* build: ``explorer_lists(data)``, i.e. fit LSA (scipy ``svds``) and ALS, then
+* build: ``explorer_lists(data)``, i.e. fit LSA (``lsa_factors``, block Krylov) and ALS, then
   every shown artist's exact related lists (seconds, once);
 * page: ``write_page`` into a temporary folder; artists shown out of all,
   ``min_listeners`` used, artists left out, file size, and how much of it is the
